@@ -1,0 +1,24 @@
+"""hvplib — Hessians and Hessian-vector products for the course *Beyond the Gradient*.
+
+The public names below are a contract that the notebooks and exercises rely on.
+"""
+from .hvp import (
+    fd_hvp,
+    gradient,
+    hessian,
+    hvp,
+    hvp_explicit,
+    hvp_finite_difference,
+    hvp_forward_over_reverse,
+    hvp_reverse_over_reverse,
+    default_eps,
+    HVP_METHODS,
+)
+from .operator import HessianOperator
+
+# --- nn (issue 3) ---
+# --- krylov (issue 4) ---
+# --- optimizers (issue 5) ---
+# --- plotting and widgets (issue 6) ---
+
+__version__ = "0.1.0"
