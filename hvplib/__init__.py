@@ -16,7 +16,7 @@ from .hvp import (
 )
 from .operator import HessianOperator
 
-# --- nn (issue 3) ---
+from .nn import MLP, CurvatureOperator
 # --- krylov (issue 4) ---
 # --- optimizers (issue 5) ---
 # --- plotting and widgets (issue 6) ---
