@@ -19,6 +19,6 @@ from .operator import HessianOperator
 from .nn import MLP, CurvatureOperator
 # --- krylov (issue 4) ---
 # --- optimizers (issue 5) ---
-# --- plotting and widgets (issue 6) ---
+from . import analysis, plotting, widgets
 
 __version__ = "0.1.0"
