@@ -18,7 +18,8 @@ from .operator import HessianOperator
 
 from .nn import MLP, CurvatureOperator
 # --- krylov (issue 4) ---
-# --- optimizers (issue 5) ---
+from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
+from . import problems
 from . import analysis, plotting, widgets
 
 __version__ = "0.1.0"

@@ -1,0 +1,123 @@
+"""An evaluation-counting wrapper around f: every call of f, ∇f, Hv and H is counted.
+
+Counting conventions (the same for every optimizer in :mod:`hvplib.optimize`):
+
+======================  ===========================  ===========================
+call                    what it computes             counted as
+======================  ===========================  ===========================
+``value(x)``            f(x)                         ``nfev += 1``
+``grad(x)``             ∇f(x)                        ``ngev += 1``
+``value_and_grad(x)``   f(x) and ∇f(x) in one sweep  ``nfev += 1``, ``ngev += 1``
+``hvp(x, v)``           H(x) v (autograd or hessp)   ``nhvp += 1``
+``hessian(x)``          dense H(x), (n, n)           ``nhev += 1``
+======================  ===========================  ===========================
+
+The gradient-only call also runs f internally (reverse mode needs the forward
+pass); like SciPy's ``njev`` we count it as one gradient, not as f + ∇f.
+"""
+import numpy as np
+from autograd import grad as _ag_grad
+from autograd import value_and_grad as _ag_value_and_grad
+
+from .._checks import check_choice
+from ..hvp import HVP_METHODS, _check_function, _scalar_valued, hessian, hvp
+
+__all__ = ["CountedObjective", "NonFiniteError"]
+
+
+class NonFiniteError(ArithmeticError):
+    """f, ∇f or a Hessian product is NaN or ±inf; an optimizer stops with status 3."""
+
+
+def _finite_or_raise(value, what):
+    if not np.all(np.isfinite(value)):
+        raise NonFiniteError(f"the {what} became NaN or infinite")
+    return value
+
+
+class CountedObjective:
+    """f with its derivatives, each call counted (see the module docstring).
+
+    Parameters
+    ----------
+    f : callable, x ↦ real scalar, written with ``autograd.numpy``
+    hvp_method : one of ``hvplib.HVP_METHODS``, used by :meth:`hvp`
+    hessp : callable ``hessp(x, p)`` or None
+        If given it replaces the automatic HVP; it must return an array with
+        x's shape (or x.size entries).
+
+    Attributes
+    ----------
+    nfev, ngev, nhvp, nhev : int
+        The counts so far.
+    """
+
+    def __init__(self, f, hvp_method="forward_over_reverse", hessp=None):
+        _check_function(f)
+        check_choice(hvp_method, "hvp_method", HVP_METHODS)
+        if hessp is not None and not callable(hessp):
+            raise TypeError(f"hessp must be None or a callable hessp(x, p); got {type(hessp).__name__}")
+        self.f = _scalar_valued(f)
+        self.hvp_method = hvp_method
+        self.hessp = hessp
+        self._value_and_grad = _ag_value_and_grad(self.f)
+        self._grad = _ag_grad(self.f)
+        self.nfev = self.ngev = self.nhvp = self.nhev = 0
+
+    @property
+    def n_evaluations(self):
+        """nfev + ngev + nhvp + n·nhev, with n set by the first call of :meth:`hessian`."""
+        return self.nfev + self.ngev + self.nhvp + getattr(self, "_n", 0) * self.nhev
+
+    def value(self, x):
+        """f(x) as a float; NaN/inf are returned, not raised (a line search backtracks on them)."""
+        self.nfev += 1
+        with np.errstate(all="ignore"):
+            return float(self.f(x))
+
+    def grad(self, x):
+        """∇f(x), shape of x. Raises NonFiniteError if it is not finite."""
+        self.ngev += 1
+        with np.errstate(all="ignore"):
+            g = np.asarray(self._grad(x), dtype=np.float64)
+        return _finite_or_raise(g, "gradient")
+
+    def value_and_grad(self, x):
+        """(f(x), ∇f(x)) from one forward and one reverse sweep; non-finite raises NonFiniteError."""
+        self.nfev += 1
+        self.ngev += 1
+        with np.errstate(all="ignore"):
+            fx, g = self._value_and_grad(x)
+        g = np.asarray(g, dtype=np.float64)
+        return float(_finite_or_raise(float(fx), "value of f")), _finite_or_raise(g, "gradient")
+
+    def hvp(self, x, v):
+        """H(x) v, shape of x: the user's ``hessp(x, v)`` if given, else ``hvplib.hvp``."""
+        self.nhvp += 1
+        if self.hessp is not None:
+            return self._user_hessp(x, v)
+        try:
+            with np.errstate(all="ignore"):
+                return np.asarray(hvp(self.f, x, v, method=self.hvp_method), dtype=np.float64)
+        except ValueError as exc:  # hvplib.hvp refuses a non-finite product
+            raise NonFiniteError(str(exc)) from None
+
+    def _user_hessp(self, x, v):
+        with np.errstate(all="ignore"):
+            Hv = np.asarray(self.hessp(x, v))
+        if Hv.size != x.size:
+            raise ValueError(f"hessp(x, p) must return an array with {x.size} entries; got shape {Hv.shape}")
+        if Hv.dtype.kind not in "fiu":
+            raise TypeError(f"hessp(x, p) must return a real array; got dtype {Hv.dtype}")
+        return _finite_or_raise(Hv.astype(np.float64).reshape(x.shape), "product hessp(x, p)")
+
+    def hessian(self, x):
+        """Dense H(x), shape (n, n) in the order of x.ravel(); costs ≈ n gradients."""
+        self.nhev += 1
+        self._n = x.size
+        try:
+            with np.errstate(all="ignore"):
+                H = hessian(self.f, x)
+        except ValueError as exc:  # hvplib.hessian refuses a non-finite matrix
+            raise NonFiniteError(str(exc)) from None
+        return 0.5 * (H + H.T)  # symmetric up to rounding; make it exactly so
