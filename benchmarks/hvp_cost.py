@@ -8,7 +8,8 @@ ratio HVP time / gradient time. Two functions of n parameters:
   a batch of 256 (the parameters are one flat vector), the typical deep-learning case;
 - ``rosenbrock``: the extended Rosenbrock function, cheap and elementwise.
 
-Times are medians over repeats (``timeit``). BLAS runs on one thread unless
+Times are medians over repeats (``hvplib.costs.median_time``; the rows come from
+``hvplib.costs.time_hvp_methods``). BLAS runs on one thread unless
 ``--threads`` says otherwise (set before NumPy is imported).
 
 Usage: python benchmarks/hvp_cost.py [--quick] [--threads 1]
@@ -31,7 +32,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)
 
 import platform  # noqa: E402
-import timeit  # noqa: E402
 
 import autograd  # noqa: E402
 import autograd.numpy as anp  # noqa: E402
@@ -40,18 +40,10 @@ import scipy  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 import hvplib as hv  # noqa: E402
+from hvplib import costs  # noqa: E402
 
 EXPLICIT_MAX_N = 2000
-
-
-def median_time(fn, repeat):
-    """Median wall time of one call of fn, in seconds (each repeat runs enough calls to last ~0.05 s)."""
-    fn()  # warm-up
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    number = max(1, number // 4)
-    times = timer.repeat(repeat=repeat, number=number)
-    return float(np.median(times)) / number
+MIN_TIME = 0.05  # seconds per timing run (hvplib.costs.median_time)
 
 
 def make_mlp_loss(target_params, rng):
@@ -90,16 +82,15 @@ def rosenbrock(x):
 
 
 def measure(problem, f, x, rng, repeat):
+    """One row: gradient, the three HVP methods, the cached operator and (small n) the explicit Hessian."""
     v = rng.normal(size=x.shape)
-    grad_f = autograd.grad(f)
-    row = {"problem": problem, "n": x.size}
-    row["grad"] = median_time(lambda: grad_f(x), repeat)
-    for method in ("forward_over_reverse", "reverse_over_reverse", "finite_difference"):
-        row[method] = median_time(lambda: hv.hvp(f, x, v, method=method), repeat)
+    row = costs.time_hvp_methods(f, x, v=v, explicit=False, repeat=repeat, min_time=MIN_TIME,
+                                 threads=None)  # threads are pinned above, before NumPy is imported
     op = hv.HessianOperator(f, x, method="reverse_over_reverse")
-    row["cached_operator"] = median_time(lambda: op @ v.ravel(), repeat)
+    row["cached_operator"] = costs.median_time(lambda: op @ v.ravel(), repeat, MIN_TIME)
     if x.size <= EXPLICIT_MAX_N:
-        row["explicit_hessian"] = median_time(lambda: hv.hessian(f, x), max(1, min(3, repeat)))
+        row["explicit_hessian"] = costs.median_time(lambda: hv.hessian(f, x), max(1, min(3, repeat)), MIN_TIME)
+    row["problem"] = problem
     return row
 
 
@@ -122,10 +113,10 @@ def print_table(rows):
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = f"{r['problem']:<22}{r['n']:>9}{1e3 * r['grad']:>10.3f}"
+        line = f"{r['problem']:<22}{r['n']:>9}{1e3 * r['gradient']:>10.3f}"
         for key, _ in cols:
             if key in r:
-                line += f"{1e3 * r[key]:>11.3f} ({r[key] / r['grad']:>5.2f}×)"
+                line += f"{1e3 * r[key]:>11.3f} ({r[key] / r['gradient']:>5.2f}×)"
             else:
                 line += f"{'–':>21}"
         print(line)

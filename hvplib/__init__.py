@@ -21,5 +21,6 @@ from .nn import MLP, CurvatureOperator
 from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
 from . import problems
 from . import analysis, plotting, widgets
+from . import costs, fd_study, widgets_hvp
 
 __version__ = "0.1.0"
