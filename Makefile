@@ -8,20 +8,20 @@ STAMP  := $(VENV)/.installed
 
 # pytest options for the whole suite: unit/property tests and strict nbval.
 NBVAL  := --nbval --nbval-sanitize-with sanitize.cfg --nbval-cell-timeout=300
-TESTS  := tests notebooks
+TESTS  := tests notebooks exercises/source
 
 # JupyterLab flags: no browser where there is no display; root needs --allow-root.
 LAB_FLAGS := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser) \
              $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env lab test unit notebooks benchmarks clean
+.PHONY: env lab test unit notebooks benchmarks release grade clean
 
 env: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-grading.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-grading.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -39,6 +39,16 @@ notebooks: $(STAMP)
 
 benchmarks: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) benchmarks/hvp_cost.py
+
+# Instructor: regenerate the student versions in exercises/release/ from exercises/source/.
+release: $(STAMP)
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) exercises/grading release
+
+# Instructor: grade a folder <SUBMISSIONS>/<student>/<assignment>/*.ipynb into a CSV score table.
+#   make grade SUBMISSIONS=path/to/submitted [OUT=grades.csv]
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submitted [OUT=grades.csv]"; exit 2; }
+	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) exercises/grading grade $(SUBMISSIONS) -o $(or $(OUT),grades.csv)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,45 @@
+"""Command line: ``python exercises/grading {release,grade} ...``."""
+import argparse
+import os
+import sys
+
+from . import course
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python exercises/grading",
+        description="Regenerate the student versions, or grade a folder of submissions, with nbgrader "
+                    "in a scratch course directory.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_rel = sub.add_parser("release", help="source/ -> release/ (nbgrader generate_assignment --force)")
+    p_rel.add_argument("assignments", nargs="*", help="default: every folder of source/")
+
+    p_grade = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<assignment>/*.ipynb into a CSV")
+    p_grade.add_argument("submissions", help="folder holding <student>/<assignment>/<notebook>.ipynb")
+    p_grade.add_argument("-o", "--out", default="grades.csv", help="CSV to write (default grades.csv)")
+    p_grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell (default 30)")
+    p_grade.add_argument("--keep", metavar="DIR",
+                         help="keep the scratch course (gradebook, autograded/, logs) in DIR")
+    p_grade.add_argument("--feedback", metavar="DIR",
+                         help="also write nbgrader's HTML feedback to DIR/<student>/<assignment>/")
+
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        course.release(args.assignments or None)
+        return 0
+
+    if not os.path.isdir(args.submissions):
+        parser.error(f"no such folder: {args.submissions}")
+    rows = course.grade(args.submissions, out_csv=args.out, timeout=args.timeout, keep=args.keep,
+                        feedback_dir=args.feedback)
+    print(f"\n{'student':<20} {'assignment':<20} {'points':>10}")
+    for (student, assignment), (points, max_points) in sorted(course.totals(rows).items()):
+        print(f"{student:<20} {assignment:<20} {points:>5g} / {max_points:g}")
+    print(f"\n{len(rows)} part(s) written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

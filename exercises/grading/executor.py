@@ -1,0 +1,228 @@
+"""An nbgrader ``Execute`` preprocessor that survives a dead or hung kernel.
+
+Stock nbgrader runs a submission in one kernel: if a cell calls ``os._exit`` or loops while catching
+``KeyboardInterrupt``, the whole notebook fails and every part scores 0, whatever the student got right.
+``RestartingExecute`` runs the cells one by one instead and, when a cell times out or kills its kernel,
+
+1. records an error output in that cell (``CellTimeoutError`` or ``DeadKernelError``), so the part it
+   belongs to scores 0 with a reason;
+2. kills the kernel, starts a fresh one, and replays (outputs discarded) the code cells that had run
+   without error, so the definitions the later cells need exist again;
+3. carries on with the next cell.
+
+It also caps what one cell can store (``max_output_chars``; nbgrader's ``LimitOutput`` counts lines
+only, so one 50 MB line would pass) and, in autograded test cells, turns stderr into stdout: nbgrader
+scores any stderr in a test cell as a failure, so a correct answer that triggers a warning would lose its
+points.
+
+Everything here runs in the grader's process; values are still compared inside the student's kernel by
+the notebook's own tests (comparing them outside is the follow-up issue's work).
+"""
+import copy
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.client import NotebookClient
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
+
+__all__ = ["RestartingExecute"]
+
+_TRUNCATED = "\n... output truncated by the grader ({} characters dropped) ...\n"
+
+
+def _error_output(ename, evalue):
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=[f"{ename}: {evalue}"])
+
+
+def _is_test_cell(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+
+
+class RestartingExecute(Execute):
+    """Execute cell by cell; on a timeout or a dead kernel, restart, replay the good cells, go on."""
+
+    # A timeout must not merely interrupt: a loop that catches KeyboardInterrupt would keep the kernel
+    # busy and every later cell would time out too. Raising lets us kill the kernel instead.
+    interrupt_on_timeout = Bool(False).tag(config=True)
+
+    max_restarts = Integer(
+        10, help="Kernel restarts allowed per notebook; the cells after the last one are not run."
+    ).tag(config=True)
+
+    max_output_chars = Integer(
+        20_000, help="Characters of output (text, data, error message) kept per cell."
+    ).tag(config=True)
+
+    stderr_to_stdout_in_tests = Bool(
+        True, help="In autograded test cells, store stderr as stdout so a warning does not score 0."
+    ).tag(config=True)
+
+    # -- output capping while messages arrive ------------------------------------------------------
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None:
+            return out
+        budget = self.max_output_chars - self._cell_chars
+        size = _output_size(out)
+        if budget <= 0:
+            if outs and outs[-1] is out:
+                outs.pop()
+            self._dropped_chars += size
+            return None
+        if size > budget:
+            _truncate_output(out, budget)
+            self._dropped_chars += size - budget
+            size = budget
+        self._cell_chars += size
+        return out
+
+    # -- the cell loop ------------------------------------------------------------------------------
+
+    def preprocess(self, nb, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        self._cell_chars = 0
+        self._dropped_chars = 0
+
+        good_cells = []          # (index, source) of code cells that ran without error
+        index = 0
+        restarts = 0
+        while index < len(nb.cells):
+            replay = good_cells if restarts else []
+            with self.setup_kernel():
+                self._kernel_info()
+                if replay and not self._replay(replay):
+                    self.log.warning("replay after a restart failed: going on in a fresh kernel")
+                    self._restart_clean()
+                while index < len(nb.cells):
+                    cell = nb.cells[index]
+                    try:
+                        self.preprocess_cell(cell, resources, index)
+                    except (CellTimeoutError, DeadKernelError) as exc:
+                        self._record_kernel_failure(nb.cells[index], exc)
+                        self.shutdown_kernel = "immediate"
+                        index += 1
+                        restarts += 1
+                        break
+                    cell = nb.cells[index]
+                    if cell.cell_type == "code" and not any(
+                        o.get("output_type") == "error" for o in cell.get("outputs", [])
+                    ):
+                        good_cells.append((index, cell.source))
+                    index += 1
+            self.shutdown_kernel = "graceful"
+            if restarts > self.max_restarts and index < len(nb.cells):
+                for cell in nb.cells[index:]:
+                    if cell.cell_type == "code":
+                        cell.outputs = [_error_output(
+                            "GraderStopped",
+                            f"not run: the kernel was restarted {restarts} times in this notebook")]
+                break
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def preprocess_cell(self, cell, resources, index):
+        self._cell_chars = 0
+        self._dropped_chars = 0
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        cell = self.nb.cells[index]
+        self._finish_cell(cell)
+        return cell, resources
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def _kernel_info(self):
+        info = self.wait_for_reply(self.kc.kernel_info())
+        if info is not None and "language_info" in info["content"]:
+            self.nb.metadata["language_info"] = info["content"]["language_info"]
+
+    def _replay(self, good_cells):
+        """Re-run earlier good cells in the new kernel, keeping the notebook's stored outputs."""
+        for index, source in good_cells:
+            original = self.nb.cells[index]
+            scratch = copy.deepcopy(original)
+            scratch.source = source
+            try:
+                self._cell_chars = 0
+                self.execute_cell(scratch, index, store_history=False)
+            except (CellTimeoutError, DeadKernelError):
+                return False
+            finally:
+                self.nb.cells[index] = original
+        return True
+
+    def _restart_clean(self):
+        self.shutdown_kernel = "immediate"
+        self._cleanup_kernel()
+        self.shutdown_kernel = "graceful"
+        self.km = self.create_kernel_manager()
+        self.start_new_kernel()
+        self.start_new_kernel_client()
+        self._kernel_info()
+
+    def _record_kernel_failure(self, cell, exc):
+        if isinstance(exc, DeadKernelError):
+            error = _error_output(
+                "DeadKernelError",
+                "the kernel died while running this cell (os._exit, a crash or running out of memory); "
+                "the grader restarted it and re-ran the earlier cells")
+        else:
+            error = _error_output(
+                "CellTimeoutError",
+                f"this cell ran longer than the grader's limit of {self.timeout} s per cell (an endless "
+                "loop?); the grader stopped the kernel, restarted it and re-ran the earlier cells")
+        outputs = list(cell.get("outputs", []))
+        cell.outputs = outputs + [error]
+        self._finish_cell(cell)
+
+    def _finish_cell(self, cell):
+        if cell.cell_type != "code":
+            return
+        for out in cell.outputs:
+            if out.get("output_type") == "error":
+                out["evalue"] = _clip(str(out.get("evalue", "")), 2000)
+                out["traceback"] = [_clip(str(line), 2000) for line in out.get("traceback", [])[:100]]
+            if (self.stderr_to_stdout_in_tests and _is_test_cell(cell)
+                    and out.get("output_type") == "stream" and out.get("name") == "stderr"):
+                out["name"] = "stdout"
+                out["text"] = "[stderr] " + out["text"]
+        if self._dropped_chars:
+            cell.outputs.append(NotebookNode(
+                output_type="stream", name="stdout", text=_TRUNCATED.format(self._dropped_chars)))
+            self._dropped_chars = 0
+
+
+def _clip(text, limit):
+    return text if len(text) <= limit else text[:limit] + f" ... [{len(text) - limit} characters cut]"
+
+
+def _output_size(out):
+    if out.get("output_type") == "stream":
+        return len(out.get("text", ""))
+    if out.get("output_type") == "error":
+        return len(str(out.get("evalue", ""))) + sum(len(str(t)) for t in out.get("traceback", []))
+    return sum(len(v) if isinstance(v, str) else len(str(v)) for v in out.get("data", {}).values())
+
+
+def _truncate_output(out, budget):
+    if out.get("output_type") == "stream":
+        out["text"] = out["text"][:budget]
+    elif out.get("output_type") == "error":
+        out["evalue"] = _clip(str(out.get("evalue", "")), budget)
+        out["traceback"] = [_clip(str(t), budget) for t in out.get("traceback", [])[:100]]
+    else:
+        data = out.get("data", {})
+        for key in list(data):
+            value = data[key]
+            if isinstance(value, str) and len(value) > budget:
+                if key == "text/plain":
+                    data[key] = value[:budget]
+                else:
+                    del data[key]          # a clipped image or HTML is garbage: drop it
+        if not data:
+            data["text/plain"] = "[output dropped by the grader: too large]"
