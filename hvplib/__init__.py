@@ -17,7 +17,7 @@ from .hvp import (
 from .operator import HessianOperator
 
 from .nn import MLP, CurvatureOperator
-# --- krylov (issue 4) ---
+from .krylov import cg, power_iteration, lanczos, hutchinson_trace, hutchpp_trace, spectral_density
 from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
 from . import problems
 from . import analysis, plotting, widgets
