@@ -13,12 +13,13 @@ dense Newton (n ≤ 200 only), Newton-CG; SciPy's ``minimize`` — Newton-CG wit
 with ``hvplib.hessp``, L-BFGS-B. SciPy's methods get autograd's f and ∇f,
 except the ``rosen_hess_prod`` row, which uses SciPy's own rosen functions.
 
-Counting: for SciPy the calls of fun, jac and hessp are counted by wrappers
-here (not read from SciPy's result); a call returning f and ∇f together
-(``jac=True``) counts as one f and one g, as in hvplib. "H" is the number of
-dense Hessians (each counted as n in "total"). Final ‖g‖ is recomputed with
-autograd at the returned x. SciPy's Newton-CG has no gradient tolerance: it
-stops on its step-size test (xtol, default), often with ‖g‖ well above 1e-8;
+Counting (hvplib.race, shared with chapter 04): for SciPy the calls of fun,
+jac and hessp are counted by wrappers (not read from SciPy's result); a call
+returning f and ∇f together (``jac=True``) counts as one f and one g, as in
+hvplib. "H" is the number of dense Hessians (each counted as n in "total").
+Final ‖g‖ is recomputed with autograd at the returned x. SciPy's Newton-CG has
+no gradient tolerance: it stops on its step-size test (xtol, default), often
+with ‖g‖ well above 1e-8;
 L-BFGS-B tests the max-norm of the projected gradient and also stops on a
 small relative decrease of f; trust-krylov tests ‖g‖ ≤ gtol. The last column
 gives each run's own reason for stopping.
@@ -44,109 +45,45 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import platform  # noqa: E402
 from importlib import metadata  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 import scipy.optimize as so  # noqa: E402
-from autograd import grad, value_and_grad  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 import hvplib as hv  # noqa: E402
 from hvplib import problems  # noqa: E402
+from hvplib import race as race_lib  # noqa: E402
 
 TOL = 1e-8
 NEWTON_MAX_N = 200
-OUR_STOPS = {0: "converged (‖g‖ ≤ tol)", 1: "max_iter reached", 2: "line search failed (rounding)",
-             3: "non-finite value"}
-
-
-class Counted:
-    """Wrap SciPy-side callables so that every call is counted here."""
-
-    def __init__(self, fun=None, jac=None, fun_and_jac=None, hessp=None):
-        self.nf = self.ng = self.nh = 0
-        self._fun, self._jac, self._fun_and_jac, self._hessp = fun, jac, fun_and_jac, hessp
-
-    def fun(self, x):
-        self.nf += 1
-        return self._fun(x)
-
-    def jac(self, x):
-        self.ng += 1
-        return self._jac(x)
-
-    def fun_and_jac(self, x):
-        self.nf += 1
-        self.ng += 1
-        return self._fun_and_jac(x)
-
-    def hessp(self, x, p):
-        self.nh += 1
-        return self._hessp(x, p)
-
-
-def row(method, problem, nit, nf, ng, nh, nhev, seconds, x, success, stop):
-    g_norm = float(np.linalg.norm(hv.gradient(problem.f, x)))
-    total = nf + ng + nh + problem.n * nhev
-    return dict(method=method, nit=nit, nf=nf, ng=ng, nh=nh, nhev=nhev, total=total,
-                time=seconds, g=g_norm, ok="yes" if success and g_norm <= TOL else "no", stop=stop)
-
-
-def run_ours(name, optimizer, problem, **kwargs):
-    res = optimizer(problem.f, problem.x0, tol=TOL, **kwargs)
-    return row(name, problem, res.nit, res.nfev, res.ngev, res.nhvp, res.nhev, res.time, res.x, res.success,
-               OUR_STOPS[res.status])
-
-
-def run_scipy(name, problem, method, hessp=None, fun=None, jac=None, **options):
-    """One scipy.optimize.minimize run with counted callables."""
-    if fun is None:  # autograd's f and ∇f
-        c = Counted(fun=problem.f, jac=grad(problem.f), fun_and_jac=value_and_grad(problem.f), hessp=hessp)
-    else:
-        c = Counted(fun=fun, jac=jac, hessp=hessp)
-    kwargs = dict(method=method, options=options)
-    if method == "L-BFGS-B":  # f and ∇f together, one call
-        kwargs.update(fun=c.fun_and_jac, jac=True)
-    else:
-        kwargs.update(fun=c.fun, jac=c.jac, hessp=c.hessp)
-    start = time.perf_counter()
-    res = so.minimize(x0=problem.x0, **kwargs)
-    seconds = time.perf_counter() - start
-    return row(name, problem, res.nit, c.nf, c.ng, c.nh, 0, seconds, res.x, res.success,
-               str(res.message)[:34])
 
 
 def race(problem, is_rosenbrock=False, quadratic=False):
-    rows = [run_ours("ours: gradient descent (backtracking)", hv.gradient_descent, problem,
-                     max_iter=ARGS.gd_max_iter)]
+    """The race on one problem: a list of hvplib.race.RaceRow, one per method."""
+    methods = [race_lib.ours("ours: gradient descent (backtracking)", hv.gradient_descent,
+                             max_iter=ARGS.gd_max_iter)]
     if quadratic:
-        rows.append(run_ours("ours: gradient descent (exact step)", hv.gradient_descent, problem,
-                             step="exact", max_iter=ARGS.gd_max_iter))
+        methods.append(race_lib.ours("ours: gradient descent (exact step)", hv.gradient_descent,
+                                     step="exact", max_iter=ARGS.gd_max_iter))
     if problem.n <= NEWTON_MAX_N:
-        rows.append(run_ours("ours: newton (dense)", hv.newton, problem))
-    rows.append(run_ours("ours: newton_cg", hv.newton_cg, problem, max_iter=10_000))
+        methods.append(race_lib.ours("ours: newton (dense)", hv.newton))
+    methods.append(race_lib.ours("ours: newton_cg", hv.newton_cg, max_iter=10_000))
     ours_hessp = hv.hessp(problem.f)
-    rows.append(run_scipy("scipy Newton-CG + hv.hessp", problem, "Newton-CG", hessp=ours_hessp))
+    methods.append(race_lib.scipy_minimize("scipy Newton-CG + hv.hessp", "Newton-CG", hessp=ours_hessp))
     if is_rosenbrock:
-        rows.append(run_scipy("scipy Newton-CG + rosen_hess_prod", problem, "Newton-CG",
-                              hessp=so.rosen_hess_prod, fun=so.rosen, jac=so.rosen_der))
-    rows.append(run_scipy("scipy trust-krylov + hv.hessp", problem, "trust-krylov", hessp=ours_hessp,
-                          gtol=TOL, maxiter=10_000))
-    rows.append(run_scipy("scipy L-BFGS-B", problem, "L-BFGS-B", gtol=TOL, ftol=1e-15,
-                          maxiter=50_000, maxfun=100_000))
-    return rows
+        methods.append(race_lib.scipy_minimize("scipy Newton-CG + rosen_hess_prod", "Newton-CG",
+                                               hessp=so.rosen_hess_prod, fun=so.rosen, jac=so.rosen_der))
+    methods.append(race_lib.scipy_minimize("scipy trust-krylov + hv.hessp", "trust-krylov", hessp=ours_hessp,
+                                           gtol=TOL, maxiter=10_000))
+    methods.append(race_lib.scipy_minimize("scipy L-BFGS-B", "L-BFGS-B", gtol=TOL, ftol=1e-15,
+                                           maxiter=50_000, maxfun=100_000))
+    return race_lib.run_race(problem, methods, tol=TOL)
 
 
 def print_table(title, rows):
     print(f"\n## {title}\n")
-    header = (f"| {'method':<38} | {'iter':>6} | {'f':>6} | {'g':>6} | {'Hv':>6} | {'H':>4} | {'total':>7} "
-              f"| {'time s':>7} | {'final ‖g‖':>9} | {'‖g‖≤tol':>7} | {'stopped because':<34} |")
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    for r in rows:
-        print(f"| {r['method']:<38} | {r['nit']:>6} | {r['nf']:>6} | {r['ng']:>6} | {r['nh']:>6} | {r['nhev']:>4} "
-              f"| {r['total']:>7} | {r['time']:>7.2f} | {r['g']:>9.1e} | {r['ok']:>7} | {r['stop']:<34} |")
+    print(race_lib.format_table(rows, columns=race_lib.COUNT_COLUMNS + ("time", "grad_norm", "stop")))
 
 
 def print_environment():

@@ -22,5 +22,6 @@ from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
 from . import problems
 from . import analysis, plotting, widgets
 from . import costs, fd_study, widgets_hvp
+from . import race, optim_diagnostics, plotting_optim, widgets_optim
 
 __version__ = "0.1.0"
