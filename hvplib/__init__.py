@@ -23,5 +23,6 @@ from . import problems
 from . import analysis, plotting, widgets
 from . import costs, fd_study, widgets_hvp
 from . import race, optim_diagnostics, plotting_optim, widgets_optim
+from . import applications, widgets_applications
 
 __version__ = "0.1.0"
