@@ -24,5 +24,6 @@ from . import analysis, plotting, widgets
 from . import costs, fd_study, widgets_hvp
 from . import race, optim_diagnostics, plotting_optim, widgets_optim
 from . import applications, widgets_applications
+from . import data, landscape, plotting_landscape, widgets_landscape
 
 __version__ = "0.1.0"
