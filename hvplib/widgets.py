@@ -46,6 +46,30 @@ def _show(box, figure, show):
     return display(figure, display_id=True)
 
 
+def connect(box, figure, draw, controls, show, before_draw=None):
+    """Draw the figure once, display it (with ``show``), and redraw it whenever a control moves.
+
+    ``draw()`` redraws ``figure`` from the controls' current values; ``before_draw(change)``, if
+    given, runs first on each change (e.g. to adjust another control's range). Every explorer of
+    the course is wired this way, so a live front end updates the image in place and a static
+    export keeps the figure for the default values. Returns the display handle (None without
+    ``show``).
+    """
+    draw()
+    handle = _show(box, figure, show)
+
+    def on_change(change):
+        if before_draw is not None:
+            before_draw(change)
+        draw()
+        if handle is not None:
+            handle.update(figure)
+
+    for control in controls:
+        control.observe(on_change, names="value")
+    return handle
+
+
 def _slider(widgets, description, value, low, high, step):
     return widgets.FloatSlider(value=float(value), min=float(low), max=float(high), step=float(step),
                                description=description, continuous_update=False, readout_format=".2f",
@@ -104,16 +128,7 @@ def hessian_explorer(h11=8.0, h12=-3.0, h22=14.0, value_range=(-20.0, 20.0), ste
         summary.value = (f"<b>λ</b> = {eigenvalues[0]:.3f}, {eigenvalues[1]:.3f} &nbsp;·&nbsp; "
                          f"{box.state['definiteness']} &nbsp;→&nbsp; <b>{box.state['classification']}</b>")
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    for slider in controls.values():
-        slider.observe(on_change, names="value")
+    connect(box, figure, draw, controls.values(), show)
     return box
 
 
@@ -182,14 +197,5 @@ def taylor_explorer(f, x0=(1.0, 0.0), xlim=(-1.0, 3.0), ylim=(-1.5, 1.5), angle=
                          f"{model.gradient[1]:.3f}) &nbsp;·&nbsp; H(x₀) = [[{H[0, 0]:.3f}, {H[0, 1]:.3f}], "
                          f"[{H[1, 0]:.3f}, {H[1, 1]:.3f}]]")
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    for slider in controls.values():
-        slider.observe(on_change, names="value")
+    connect(box, figure, draw, controls.values(), show)
     return box

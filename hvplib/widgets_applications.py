@@ -14,7 +14,7 @@ import numpy as np
 from . import applications
 from .hvp import hessian
 from .plotting import PALETTE, ROLE_COLORS
-from .widgets import _new_figure, _show
+from .widgets import _new_figure, connect
 
 __all__ = ["spring_chain_explorer", "laplace_explorer"]
 
@@ -92,18 +92,11 @@ def spring_chain_explorer(n_masses=10, mode=1, max_masses=30, show=True):
         drawn = draw_spring_chain(figure, n, j)
         box.state.update(n_masses=n, mode=j, n_draws=box.state["n_draws"] + 1, **drawn)
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(change):
+    def clamp_mode(change):
         if change["owner"] is controls["n_masses"]:
             controls["mode"].max = controls["n_masses"].value  # may clamp mode and fire again
-        draw()
-        if handle is not None:
-            handle.update(figure)
 
-    for slider in controls.values():
-        slider.observe(on_change, names="value")
+    connect(box, figure, draw, controls.values(), show, before_draw=clamp_mode)
     return box
 
 
@@ -145,13 +138,5 @@ def laplace_explorer(trials=10, rate=0.3, a=1.0, b=1.0, max_trials=1000, show=Tr
         drawn = draw_laplace(figure, n, rate, a, b)
         box.state.update(trials=n, n_draws=box.state["n_draws"] + 1, **drawn)
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    controls["trials"].observe(on_change, names="value")
+    connect(box, figure, draw, [controls["trials"]], show)
     return box

@@ -12,15 +12,10 @@ it), ``.figure`` and ``.state`` (what is drawn now), so code and tests can drive
 import numpy as np
 
 from . import fd_study
+from . import widgets as widgets_core
 from ._checks import as_float_array, check_finite, check_positive
 
 __all__ = ["fd_epsilon_explorer"]
-
-
-def _new_figure(figsize):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, layout="constrained")
 
 
 def fd_epsilon_explorer(f, x, v, eps=1e-4, eps_range=(1e-12, 1.0), study=None, show=True):
@@ -61,7 +56,7 @@ def fd_epsilon_explorer(f, x, v, eps=1e-4, eps_range=(1e-12, 1.0), study=None, s
                                     style={"description_width": "initial"},
                                     layout=widgets.Layout(width="60%"))
     summary = widgets.HTML()
-    figure = _new_figure((13.0, 4.6))
+    figure = widgets_core._new_figure((13.0, 4.6))
     box = widgets.VBox([slider, summary])
     box.controls, box.figure, box.state = {"log10_eps": slider}, figure, {"n_draws": 0}
     dtypes = sorted({name for _, name in study}, reverse=True)   # float64 first
@@ -85,18 +80,5 @@ def fd_epsilon_explorer(f, x, v, eps=1e-4, eps_range=(1e-12, 1.0), study=None, s
         summary.value = "ε = {:.1e} &nbsp;→&nbsp; ".format(eps_now) + " &nbsp;·&nbsp; ".join(
             f"{scheme} {name}: <b>{err:.1e}</b>" for (scheme, name), err in errors.items())
 
-    draw()
-    handle = None
-    if show:
-        from IPython.display import display
-
-        display(box)
-        handle = display(figure, display_id=True)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    slider.observe(on_change, names="value")
+    widgets_core.connect(box, figure, draw, [slider], show)
     return box

@@ -13,7 +13,7 @@ import numpy as np
 from . import plotting, plotting_landscape
 from ._checks import check_positive
 from .landscape import broaden
-from .widgets import _new_figure, _show
+from .widgets import _new_figure, connect
 
 __all__ = ["density_explorer"]
 
@@ -84,13 +84,5 @@ def density_explorer(nodes, weights, eigenvalues=None, sigma=None, sigma_range=N
         box.state.update(sigma=s, grid=grid, density=density, exact=exact, l1=l1, n_draws=box.state["n_draws"] + 1)
         summary.value = (f"σ = {s:.2e}" + ("" if l1 is None else f" &nbsp;·&nbsp; L1 distance SLQ vs exact = {l1:.3f}"))
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    control.observe(on_change, names="value")
+    connect(box, figure, draw, [control], show)
     return box

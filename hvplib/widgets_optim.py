@@ -13,7 +13,7 @@ import numpy as np
 
 from . import plotting, plotting_optim, problems
 from ._checks import check_positive, check_positive_int
-from .widgets import _new_figure, _show
+from .widgets import _new_figure, connect
 
 __all__ = ["conditioning_explorer", "steepest_descent_on_quadratic"]
 
@@ -138,14 +138,5 @@ def conditioning_explorer(kappa=10.0, angle=None, n_steps=30, kappa_range=(1.0, 
                          f"{run['rate_predicted']:.4f} &nbsp;·&nbsp; measured rate per step = "
                          f"{run['rate_measured']:.4f} &nbsp;·&nbsp; start angle {run['angle']:.2f}°")
 
-    draw()
-    handle = _show(box, figure, show)
-
-    def on_change(_change):
-        draw()
-        if handle is not None:
-            handle.update(figure)
-
-    for control in controls.values():
-        control.observe(on_change, names="value")
+    connect(box, figure, draw, controls.values(), show)
     return box
