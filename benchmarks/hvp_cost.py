@@ -32,6 +32,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)
 
 import platform  # noqa: E402
+from importlib import metadata  # noqa: E402
 
 import autograd  # noqa: E402
 import autograd.numpy as anp  # noqa: E402
@@ -97,7 +98,7 @@ def measure(problem, f, x, rng, repeat):
 def print_header():
     print("HVP cost relative to one gradient (hvplib", hv.__version__ + ")")
     print(f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-          f"autograd {autograd.__version__ if hasattr(autograd, '__version__') else '?'}, "
+          f"autograd {metadata.version('autograd')}, "
           f"machine {platform.machine()}, {os.cpu_count()} cores")
     blas = [f"{i['internal_api']} ({i.get('threading_layer', '?')}) threads={i['num_threads']}"
             for i in threadpool_info()]
