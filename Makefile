@@ -14,7 +14,7 @@ TESTS  := tests notebooks exercises/source
 LAB_FLAGS := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser) \
              $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env lab test unit notebooks benchmarks release grade clean
+.PHONY: env lab test unit notebooks benchmarks release grade hub hub-test clean
 
 env: $(STAMP)
 
@@ -50,5 +50,26 @@ grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submitted [OUT=grades.csv]"; exit 2; }
 	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) exercises/grading grade $(SUBMISSIONS) -o $(or $(OUT),grades.csv)
 
+# --- JupyterHub for a class (deploy/jupyterhub/README.md) -----------------------------------
+HUB_DIR     := deploy/jupyterhub
+HUB_STAMP   := $(VENV)/.hub-installed
+PROXY_STAMP := $(HUB_DIR)/node_modules/.package-lock.json
+
+$(HUB_STAMP): $(STAMP) requirements-hub.txt
+	$(PY) -m pip install --quiet -r requirements-hub.txt
+	touch $(HUB_STAMP)
+
+$(PROXY_STAMP): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
+	cd $(HUB_DIR) && npm ci --no-audit --no-fund
+	touch $(PROXY_STAMP)
+
+# Lecturer: the class hub on this machine, state in build/hub.
+hub: $(HUB_STAMP) $(PROXY_STAMP)
+	$(PY) $(HUB_DIR)/hubctl.py start
+
+# JupyterHub end to end: hub, three students, nbgrader's exchange (about a minute and a half).
+hub-test: $(HUB_STAMP) $(PROXY_STAMP)
+	HVP_HUB_TESTS=1 MPLBACKEND=Agg $(PY) -m pytest tests/hub -v -s
+
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) build .pytest_cache .hypothesis $(HUB_DIR)/node_modules
