@@ -14,7 +14,7 @@ TESTS  := tests notebooks exercises/source
 LAB_FLAGS := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser) \
              $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env lab test unit notebooks benchmarks release grade hub hub-test clean
+.PHONY: env lab test unit notebooks benchmarks release grade hub hub-test slides site browser-test clean
 
 env: $(STAMP)
 
@@ -50,6 +50,26 @@ grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/submitted [OUT=grades.csv]"; exit 2; }
 	PATH=$(abspath $(VENV))/bin:$$PATH $(PY) exercises/grading grade $(SUBMISSIONS) -o $(or $(OUT),grades.csv)
 
+# --- Slides, site and real-browser tests -----------------------------------------------------
+# They need jupyter-book and Playwright on top of the pinned environment, and npm for the pinned JS.
+EXTRAS := $(VENV)/.installed-extras
+$(EXTRAS): $(STAMP) requirements-site.txt requirements-browser.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-grading.txt \
+	    -r requirements-site.txt -r requirements-browser.txt
+	touch $(EXTRAS)
+
+# Lecture slides: a reveal.js deck per chapter, from the stored outputs, into build/slides/ (opens offline).
+slides: $(STAMP)
+	$(PY) slides/build_slides.py
+
+# Course site: chapters, exercises (student versions) and glossary as static HTML in build/site/.
+site: $(EXTRAS)
+	$(PY) site/build_site.py
+
+# Real-browser tests (Chromium + Playwright); screenshots in build/screenshots/.
+browser-test: $(EXTRAS) slides site
+	HVP_BROWSER_TESTS=1 $(PY) -m pytest tests/browser -v -rs --durations=5
+
 # --- JupyterHub for a class (deploy/jupyterhub/README.md) -----------------------------------
 HUB_DIR     := deploy/jupyterhub
 HUB_STAMP   := $(VENV)/.hub-installed
@@ -72,4 +92,4 @@ hub-test: $(HUB_STAMP) $(PROXY_STAMP)
 	HVP_HUB_TESTS=1 MPLBACKEND=Agg $(PY) -m pytest tests/hub -v -s
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis $(HUB_DIR)/node_modules
+	rm -rf $(VENV) build .pytest_cache .hypothesis $(HUB_DIR)/node_modules slides/node_modules site/node_modules
