@@ -34,6 +34,10 @@ c.Execute.interrupt_on_timeout = False
 c.Execute.raise_on_iopub_timeout = True
 c.RestartingExecute.max_restarts = 10
 c.RestartingExecute.max_output_chars = 20_000
+# The kernel's address space is capped (a memory bomb fails fast with MemoryError); each part's values are
+# also checked outside the kernel (grading/checks.py). `python exercises/grading grade` adds the kernel user.
+c.RestartingExecute.memory_limit_mb = 2048
+c.RestartingExecute.outside_checks = True
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 

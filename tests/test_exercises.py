@@ -1,8 +1,9 @@
-"""Graded exercises (issue 9): nbgrader course layout, release drift, and grading under hostile submissions.
+"""Graded exercises (issues 9 and 12): nbgrader course layout, release drift, and grading under hostile submissions.
 
 One scratch nbgrader course is built per module: the release is regenerated once, and one autograde run per
-assignment grades every submission below (solutions, untouched student versions, hostile and tampering ones),
-so each notebook runs in a kernel only once. Runtime: about two minutes on two cores.
+assignment grades every submission below (solutions, untouched student versions, hostile, tampering and
+gradebook-writing ones), so each notebook runs in a kernel only once; the regrade test adds two small runs.
+Runtime: about three minutes on two cores.
 """
 import csv
 import hashlib
@@ -28,7 +29,7 @@ else:
 from grading import course  # noqa: E402
 
 ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
-TIMEOUT = 12          # seconds per cell while grading the hostile submissions
+TIMEOUT = 10          # seconds per cell while grading the hostile submissions
 
 
 def load(path):
@@ -66,11 +67,10 @@ def test_course_layout():
 
 
 @pytest.fixture(scope="module")
-def regenerated(tmp_path_factory):
-    """A scratch course in which nbgrader generate_assignment has run for every assignment."""
-    root = course.make_course(str(tmp_path_factory.mktemp("release") / "course"))
-    course.generate(root, ASSIGNMENTS, log_path=os.path.join(root, "generate.log"))
-    return Path(root)
+def regenerated(graded):
+    """A scratch course in which nbgrader generate_assignment has run for every assignment: the grading
+    run's (it generates every assignment it grades, from a copy of source/), so nbgrader runs once."""
+    return Path(graded["course"])
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -137,7 +137,7 @@ def hostile_ch01():
     nb = source_nb("ch01_definition")                       # part 1 right, the rest hostile
     _set(nb, "hessian_f", "while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass\n")
     _append(nb, "taylor", "import os\nos._exit(0)\n")
-    _set(nb, "errors", "print('x' * 5_000_000)\nnp = None\nimport sys\nsys.exit(3)\n")
+    _set(nb, "errors", "print('x' * 50_000_000)\nnp = None\nimport sys\nsys.exit(3)\n")
     return nb
 
 
@@ -181,6 +181,91 @@ def broken_ch02():
     return nb
 
 
+def memory_bomb_ch05():
+    nb = source_nb("ch05_landscapes")                       # all right, but the linreg cell allocates without end
+    c = cell_by_id(nb, "linreg")
+    c["source"] = "_hog = [bytearray(10 ** 8) for _ in range(10 ** 6)]\n" + "".join(c["source"])
+    return nb                                               # 8 points
+
+
+def patcher_ch01():
+    """Wrong gradient; builtins.abs and numpy's max patched so that every in-kernel comparison passes."""
+    nb = source_nb("ch01_definition")
+    c = cell_by_id(nb, "gradient_f")
+    c["source"] = "".join(c["source"]).replace("b * y * np.sin(y * z)", "0.0")    # ∂f/∂z wrong
+    _append(nb, "gradient_f", "import builtins\nbuiltins.abs = lambda x: 0.0\n"
+                              "np.max = lambda *a, **k: 0.0\nnp.testing.assert_allclose = lambda *a, **k: None\n")
+    return nb                                               # the gradient fails outside; the rest: tampered
+
+
+TRANSFORMER = """
+def _always_pass(lines):
+    return [l.replace("assert ", "assert True or ").replace("raise AssertionError", "print") for l in lines]
+get_ipython().input_transformers_post.append(_always_pass)
+"""
+
+
+def transformer_ch03():
+    """An input transformer that turns every later `assert X` into `assert True or X`; fd_hvp off by 2."""
+    nb = source_nb("ch03_hvp")
+    c = cell_by_id(nb, "fd_hvp")
+    c["source"] = "".join(c["source"]).replace("/ (2 * eps)", "/ eps") + "\n" + TRANSFORMER
+    return nb                                               # 0: fd_hvp fails outside, the rest is tampered
+
+
+def npinternals_ch04():
+    """CG right (4 points); then numpy.linalg.norm patched and a wrong Newton step passes every in-kernel test."""
+    nb = source_nb("ch04_optimization")
+    _set(nb, "newton_cg", "class _Z(float):\n    def __truediv__(self, other):\n        return 0.0\n\n"
+                          "np.linalg.norm = lambda *a, **k: _Z(1.0)\n\n"
+                          "def newton_cg_step(f, x):\n    x = np.asarray(x, dtype=float)\n"
+                          "    return x - hv.gradient(f, x)\n")
+    return nb                                               # 4: cg kept, newton fails outside, rate tampered
+
+
+GRADEBOOK_WRITER = """
+import glob, os, sqlite3
+targets = sorted(set(glob.glob('/tmp/**/gradebook.db', recursive=True) + [{path!r}, '../../../gradebook.db']))
+for target in targets:
+    try:
+        db = sqlite3.connect(target)
+        db.execute("UPDATE grade SET manual_score = 99")
+        db.commit()
+        print("gradebook write succeeded:", target)
+    except Exception as exc:
+        print("gradebook write failed:", target, type(exc).__name__, exc)
+"""
+
+
+def gradebook_writer_ch02(gradebook_path):
+    """All right, plus a last cell that tries to give itself 99 points in every grade of the gradebook."""
+    nb = source_nb("ch02_curvature")
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "sneaky", "metadata": {},
+                        "outputs": [], "source": GRADEBOOK_WRITER.format(path=gradebook_path)})
+    return nb                                               # 10, and the gradebook unchanged
+
+
+def warner_ch03():
+    """All right, but fd_hvp warns and rop_hvp writes to stderr on every call."""
+    nb = source_nb("ch03_hvp")
+    _append(nb, "fd_hvp", "import warnings\n_fd = fd_hvp\n\ndef fd_hvp(grad_f, x, v, eps=None):\n"
+                          "    warnings.warn('this is only a finite difference', RuntimeWarning)\n"
+                          "    return _fd(grad_f, x, v, eps=eps)\n")
+    _append(nb, "rop_hvp", "import sys\n_rop = rop_hvp\n\ndef rop_hvp(*args):\n"
+                           "    print('computing the R-operator', file=sys.stderr)\n    return _rop(*args)\n")
+    return nb                                               # 10
+
+
+def editor_ch01():
+    """A wrong gradient, and its test cell (source and points) rewritten to pass."""
+    nb = source_nb("ch01_definition")
+    _set(nb, "gradient_f", "def gradient_f(p, a, b):\n    return np.zeros(3)\n")
+    test = cell_by_id(nb, "test_gradient_f")
+    test["source"] = "print('all good')\n"
+    test["metadata"]["nbgrader"]["points"] = 100
+    return nb                                               # 7: the test cell is restored and fails
+
+
 def _write(nb, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
@@ -208,14 +293,22 @@ def graded(tmp_path_factory):
     _write(broken_ch02(), subs / "broken" / "ch02_curvature" / "ch02_curvature.ipynb")
     _write(source_nb("ch02_curvature"), subs / "misnamed" / "ch02_curvature" / "answers.ipynb")
     (subs / "hostile" / "not_an_assignment").mkdir()
-    before = _digest(subs)
     keep = base / "course"
+    _write(memory_bomb_ch05(), subs / "bomb" / "ch05_landscapes" / "ch05_landscapes.ipynb")
+    _write(patcher_ch01(), subs / "patcher" / "ch01_definition" / "ch01_definition.ipynb")
+    _write(transformer_ch03(), subs / "transformer" / "ch03_hvp" / "ch03_hvp.ipynb")
+    _write(npinternals_ch04(), subs / "npinternals" / "ch04_optimization" / "ch04_optimization.ipynb")
+    _write(gradebook_writer_ch02(str(keep / "gradebook.db")), subs / "writer" / "ch02_curvature" / "ch02_curvature.ipynb")
+    _write(warner_ch03(), subs / "warner" / "ch03_hvp" / "ch03_hvp.ipynb")
+    _write(editor_ch01(), subs / "editor" / "ch01_definition" / "ch01_definition.ipynb")
+    before = _digest(subs)
     out = base / "grades.csv"
+    messages = []
     start = time.monotonic()
-    rows = course.grade(str(subs), out_csv=str(out), timeout=TIMEOUT, keep=str(keep), log=lambda *a: None)
+    rows = course.grade(str(subs), out_csv=str(out), timeout=TIMEOUT, keep=str(keep), log=messages.append)
     elapsed = time.monotonic() - start
     return {"rows": rows, "csv": out, "course": keep, "elapsed": elapsed, "before": before,
-            "after": _digest(subs)}
+            "after": _digest(subs), "messages": messages}
 
 
 def parts(graded, student, assignment):
@@ -257,7 +350,7 @@ def test_hostile_cells_fail_alone_and_the_rest_is_graded(graded):
 
 def test_megabytes_of_output_are_capped(graded):
     path = graded["course"] / "autograded" / "hostile" / "ch01_definition" / "ch01_definition.ipynb"
-    assert path.stat().st_size < 200_000
+    assert path.stat().st_size < 200_000          # after a 50 MB line
     text = "".join("".join(o.get("text", "")) for o in cell_by_id(load(path), "errors")["outputs"])
     assert "output truncated by the grader" in text
 
@@ -297,12 +390,12 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
     with open(graded["csv"], newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         assert reader.fieldnames == ["student", "assignment", "part", "points", "max_points", "status",
-                                     "feedback"]
+                                     "feedback", "tamper"]
         rows = list(reader)
     expected = set()
     submitted = {("solution", a) for a in ASSIGNMENTS} | {("untouched", a) for a in ASSIGNMENTS} | {
         ("hostile", "ch01_definition"), ("hostile", "ch04_optimization"), ("tamperer", "ch03_hvp"),
-        ("cheater", "ch03_hvp"), ("broken", "ch02_curvature"), ("misnamed", "ch02_curvature")}
+        ("cheater", "ch03_hvp"), ("broken", "ch02_curvature"), ("misnamed", "ch02_curvature")} | set(NEW)
     for student, assignment in submitted:
         for part, _ in course.source_parts(assignment)[assignment]:
             expected.add((student, assignment, part))
@@ -320,3 +413,129 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
     assert totals[("tamperer", "ch03_hvp")] == 4
     assert totals[("cheater", "ch03_hvp")] == 2
     assert totals[("broken", "ch02_curvature")] == 2
+    for key, want in NEW.items():
+        assert totals[key] == want, (key, totals[key])
+
+
+NEW = {("bomb", "ch05_landscapes"): 8, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
+       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 10, ("warner", "ch03_hvp"): 10,
+       ("editor", "ch01_definition"): 7}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 12: a hostile submission can neither break nor fool the grader
+# ---------------------------------------------------------------------------------------------------
+
+def test_memory_bomb_fails_fast_and_alone(graded):
+    ch05 = parts(graded, "bomb", "ch05_landscapes")
+    assert ch05["test_linreg"].points == 0 and ch05["test_linreg"].status == "out of memory"
+    assert "MemoryError" in ch05["test_linreg"].feedback
+    assert all(ch05[p].status == "passed" for p in ("test_power", "test_net_spectrum", "test_hutchinson"))
+    assert ch05["test_hutchinson"].tamper == ""
+
+
+def test_solutions_are_checked_outside_the_kernel(graded):
+    nb = load(graded["course"] / "autograded" / "solution" / "ch03_hvp" / "ch03_hvp.ipynb")
+    for gid in ("test_fd_hvp", "test_best_eps", "test_rop_hvp"):
+        cell = cell_by_id(nb, gid)
+        text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+        assert "values checked outside your kernel: right" in text
+        assert "_btg_grader_check" not in "".join(cell["source"])      # the snippet is not stored
+        assert not any("application/vnd.btg.values+json" in o.get("data", {}) for o in cell["outputs"])
+
+
+def test_patched_builtins_and_numpy_earn_nothing(graded):
+    ch01 = parts(graded, "patcher", "ch01_definition")
+    grad = ch01["test_gradient_f"]
+    assert grad.points == 0 and grad.status == "failed"
+    assert "outside your kernel" in grad.feedback and "gradient_f is wrong" in grad.feedback
+    for part in ("test_hessian_f", "test_taylor"):
+        assert ch01[part].status == "tampered" and ch01[part].points == 0, ch01[part]
+    assert ch01["test_errors"].points == 0         # broken by its own patched abs, tampered anyway
+    assert "builtins" in grad.tamper and "np.max" in grad.tamper
+    ch04 = parts(graded, "npinternals", "ch04_optimization")
+    assert (ch04["test_cg"].status, ch04["test_cg"].points) == ("passed", 4.0)   # graded before the patch
+    assert ch04["test_newton_cg"].status == "failed" and "newton_cg_step is wrong" in ch04["test_newton_cg"].feedback
+    assert ch04["test_rate"].status == "tampered"
+    assert "np.linalg.norm" in ch04["test_cg"].tamper
+
+
+def test_input_transformer_earns_nothing(graded):
+    ch03 = parts(graded, "transformer", "ch03_hvp")
+    nb = load(graded["course"] / "autograded" / "transformer" / "ch03_hvp" / "ch03_hvp.ipynb")
+    shown = "".join("".join(o.get("text", "")) for o in cell_by_id(nb, "test_fd_hvp")["outputs"])
+    assert "fd_hvp: relative error" in shown          # every in-kernel assert was defused ...
+    assert ch03["test_fd_hvp"].status == "failed" and "fd_hvp is inaccurate" in ch03["test_fd_hvp"].feedback
+    assert ch03["test_best_eps"].status == "failed" and "outside your kernel" in ch03["test_best_eps"].feedback
+    assert ch03["test_rop_hvp"].status == "tampered" and ch03["test_rop_hvp"].points == 0
+    assert "input_transformers_post" in ch03["test_rop_hvp"].tamper
+
+
+def test_gradebook_cannot_be_written_by_student_code(graded):
+    if any(m.startswith("WARNING: kernels run as the grader's own user") for m in graded["messages"]):
+        pytest.skip("no unprivileged kernel user here (not root, or useradd failed): " + " | ".join(graded["messages"]))
+    from nbgrader.api import Gradebook
+    nb = load(graded["course"] / "autograded" / "writer" / "ch02_curvature" / "ch02_curvature.ipynb")
+    sneaky = next(c for c in nb["cells"] if c.get("id") == "sneaky" or "sqlite3" in "".join(c["source"]))
+    text = "".join("".join(o.get("text", "")) for o in sneaky["outputs"])
+    assert "gradebook write failed" in text and "gradebook write succeeded" not in text, text
+    with Gradebook(f"sqlite:///{graded['course'] / 'gradebook.db'}", course.COURSE_ID) as gb:
+        for gid, _ in course.source_parts("ch02_curvature")["ch02_curvature"]:
+            grade = gb.find_grade(gid, "ch02_curvature", "ch02_curvature", "writer")
+            assert grade.manual_score is None and grade.score == grade.max_score
+    rows = parts(graded, "writer", "ch02_curvature")
+    assert all(r.status == "passed" for r in rows.values())
+    assert "gradebook" in rows["test_curvatures"].tamper or "sqlite3" in rows["test_curvatures"].tamper
+
+
+def test_warnings_cost_nothing(graded):
+    rows = parts(graded, "warner", "ch03_hvp")
+    assert all((r.status, r.points) == ("passed", r.max_points) for r in rows.values()), rows
+    nb = load(graded["course"] / "autograded" / "warner" / "ch03_hvp" / "ch03_hvp.ipynb")
+    text = "".join("".join(o.get("text", "")) for o in cell_by_id(nb, "test_fd_hvp")["outputs"])
+    assert "[stderr]" in text and "finite difference" in text
+
+
+def test_edited_test_cell_is_restored(graded):
+    ch01 = parts(graded, "editor", "ch01_definition")
+    assert ch01["test_gradient_f"].points == 0 and ch01["test_gradient_f"].max_points == 3
+    assert ch01["test_gradient_f"].status == "failed"
+    nb = load(graded["course"] / "autograded" / "editor" / "ch01_definition" / "ch01_definition.ipynb")
+    assert "all good" not in "".join(cell_by_id(nb, "test_gradient_f")["source"])
+    assert sum(r.points for r in ch01.values()) == 7
+
+
+def test_tamper_column_is_empty_for_honest_work(graded):
+    for r in graded["rows"]:
+        if r.student in ("solution", "untouched", "warner", "cheater", "bomb", "misnamed"):
+            assert r.tamper == "", (r.student, r.assignment, r.tamper)
+
+
+def test_hostile_suite_report(graded):
+    """Print the hostile suite (submission → score, per-notebook time) for the record; check the bounds."""
+    log = (graded["course"] / "grading.log").read_text(encoding="utf-8", errors="replace")
+    times = {(m.group(1), m.group(2)): float(m.group(3))
+             for m in re.finditer(r"\[btg\] graded ([\w-]+)/(\w+)/\w+ in ([\d.]+) s", log)}
+    totals = course.totals(graded["rows"])
+    lines = []
+    for (student, assignment), (points, max_points) in sorted(totals.items()):
+        if student not in ("solution", "untouched"):
+            lines.append(f"{student:>12} {assignment:<18} {points:>4g}/{max_points:g} {times.get((student, assignment), 0):6.1f} s")
+    print("\n".join(lines))
+    assert max(times.values()) < 6 * TIMEOUT + 60, times
+
+
+def test_regrade_replaces_old_scores_even_after_a_failure(tmp_path):
+    subs = tmp_path / "subs"
+    keep = tmp_path / "course"
+    target = subs / "regrader" / "ch01_definition" / "ch01_definition.ipynb"
+    _write(source_nb("ch01_definition"), target)
+    first = course.grade(str(subs), timeout=TIMEOUT, keep=str(keep), log=lambda *a: None)
+    assert sum(r.points for r in first) == 10
+    target.write_text("{ this is not a notebook", encoding="utf-8")
+    second = course.grade(str(subs), out_csv=str(tmp_path / "g.csv"), timeout=TIMEOUT, keep=str(keep),
+                          log=lambda *a: None)
+    assert second and all(r.points == 0 and r.status == "not graded" for r in second), second
+    assert "grading failed" in second[0].feedback
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as fh:
+        assert {r["status"] for r in csv.DictReader(fh)} == {"not graded"}

@@ -22,6 +22,11 @@ def main(argv=None):
     p_grade.add_argument("--timeout", type=int, default=30, help="seconds allowed per cell (default 30)")
     p_grade.add_argument("--keep", metavar="DIR",
                          help="keep the scratch course (gradebook, autograded/, logs) in DIR")
+    p_grade.add_argument("--kernel-user", default=None, metavar="NAME",
+                         help="run student kernels as this user (default nbgrader-kernel, created if missing "
+                              "when run as root; '' = as yourself, which leaves the gradebook reachable)")
+    p_grade.add_argument("--memory", type=int, default=2048, metavar="MIB",
+                         help="address-space cap of a student kernel in MiB (default 2048; 0 = none)")
     p_grade.add_argument("--feedback", metavar="DIR",
                          help="also write nbgrader's HTML feedback to DIR/<student>/<assignment>/")
 
@@ -33,10 +38,18 @@ def main(argv=None):
     if not os.path.isdir(args.submissions):
         parser.error(f"no such folder: {args.submissions}")
     rows = course.grade(args.submissions, out_csv=args.out, timeout=args.timeout, keep=args.keep,
-                        feedback_dir=args.feedback)
+                        feedback_dir=args.feedback, kernel_user=args.kernel_user, memory_mb=args.memory)
     print(f"\n{'student':<20} {'assignment':<20} {'points':>10}")
     for (student, assignment), (points, max_points) in sorted(course.totals(rows).items()):
         print(f"{student:<20} {assignment:<20} {points:>5g} / {max_points:g}")
+    flagged = sorted({(r.student, r.assignment) for r in rows if r.tamper})
+    if flagged:
+        print(f"\n{len(flagged)} submission(s) flagged by the tamper scan (column 'tamper'): "
+              + ", ".join(f"{s}/{a}" for s, a in flagged))
+    failed = sorted({(r.student, r.assignment) for r in rows if r.status == "not graded"})
+    if failed:
+        print(f"{len(failed)} submission(s) could not be graded (status 'not graded'): "
+              + ", ".join(f"{s}/{a}" for s, a in failed))
     print(f"\n{len(rows)} part(s) written to {args.out}")
     return 0
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, asdict
 
 EXERCISES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COURSE_ID = "beyond-the-gradient"
-CSV_COLUMNS = ["student", "assignment", "part", "points", "max_points", "status", "feedback"]
+CSV_COLUMNS = ["student", "assignment", "part", "points", "max_points", "status", "feedback", "tamper"]
 
 _IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
 
@@ -145,6 +145,7 @@ class PartResult:
     max_points: float
     status: str
     feedback: str
+    tamper: str = ""
 
 
 def find_submissions(submissions, known):
@@ -174,38 +175,80 @@ def autograde(course, assignment, timeout=30, log_path=None, wall_limit=None):
                     f"--Execute.timeout={int(timeout)}", timeout=wall_limit, log_path=log_path)
 
 
+def _kernel_config(runtime, memory_mb):
+    """Lines appended to the scratch course's nbgrader_config.py: how RestartingExecute starts kernels."""
+    lines = ["", "# --- added by `python exercises/grading grade` for this run ---",
+             f"c.RestartingExecute.memory_limit_mb = {int(memory_mb)}"]
+    if runtime["kernel_uid"] >= 0:
+        lines += [f"c.RestartingExecute.kernel_uid = {runtime['kernel_uid']}",
+                  f"c.RestartingExecute.kernel_gid = {runtime['kernel_gid']}"]
+    lines += [f"c.RestartingExecute.kernel_python = {runtime['kernel_python']!r}",
+              f"c.RestartingExecute.kernel_site = {list(runtime['kernel_site'])!r}",
+              f"c.RestartingExecute.kernel_env = {dict(runtime['kernel_env'])!r}"]
+    return "\n".join(lines) + "\n"
+
+
+def _fresh(path):
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
 def grade(submissions, out_csv=None, timeout=30, keep=None, feedback_dir=None,
-          exercises_dir=EXERCISES_DIR, log=print):
+          exercises_dir=EXERCISES_DIR, log=print, kernel_user=None, memory_mb=2048):
     """Grade ``SUBMISSIONS/<student>/<assignment>/*.ipynb``; return the rows and write them as CSV.
 
     The submissions are copied into a scratch course (``keep`` to keep it: the gradebook, the
-    autograded notebooks and the logs are there); the originals are only read.
+    autograded notebooks and the logs are there); the originals are only read. Kernels run as
+    ``kernel_user`` (default ``nbgrader-kernel``, created if missing when we are root; ``""`` to run them as
+    yourself) with an address-space cap of ``memory_mb`` MiB; the course directory is private (0700).
     """
+    from . import sandbox
+
     submissions = os.path.abspath(submissions)
     known = assignment_names(exercises_dir)
     found, unknown = find_submissions(submissions, known)
     for name in unknown:
         log(f"skipping {name}: not an assignment of this course ({', '.join(known)})")
+    kernel_user = sandbox.DEFAULT_USER if kernel_user is None else kernel_user
     rows = []
     with scratch_course(keep=keep, exercises_dir=exercises_dir) as course:
+        os.chmod(course, 0o700)
         log_path = os.path.join(course, "grading.log")
-        generate(course, sorted(found), log_path=log_path)
-        for assignment, students in sorted(found.items()):
-            for student in students:
-                shutil.copytree(os.path.join(submissions, student, assignment),
-                                os.path.join(course, "submitted", student, assignment),
-                                ignore=_IGNORE, dirs_exist_ok=True)
-        for assignment, students in sorted(found.items()):
-            n_cells = sum(len(p) for p in source_parts(assignment, exercises_dir).values()) or 1
-            wall_limit = 120 + len(students) * 4 * n_cells * timeout
-            log(f"autograding {assignment}: {len(students)} submission(s)")
-            autograde(course, assignment, timeout=timeout, log_path=log_path, wall_limit=wall_limit)
-            rows += collect(course, assignment, students, exercises_dir)
-        if feedback_dir:
-            for assignment in sorted(found):
-                nbgrader(course, "generate_feedback", assignment, "--force", log_path=log_path)
-            if os.path.isdir(os.path.join(course, "feedback")):
-                shutil.copytree(os.path.join(course, "feedback"), feedback_dir, dirs_exist_ok=True)
+        runtime = sandbox.prepare_runtime(kernel_user, log=log)
+        if runtime["kernel_uid"] < 0:
+            log(f"WARNING: kernels run as the grader's own user ({runtime['reason']}): student code could "
+                "reach the gradebook; the table is still computed from the graded notebooks")
+        try:
+            with open(os.path.join(course, "nbgrader_config.py"), "a", encoding="utf-8") as fh:
+                fh.write(_kernel_config(runtime, memory_mb))
+            generate(course, sorted(found), log_path=log_path)
+            gradebook = os.path.join(course, "gradebook.db")
+            if os.path.exists(gradebook):
+                os.chmod(gradebook, 0o600)
+            for assignment, students in sorted(found.items()):
+                for student in students:
+                    # a kept course may hold an earlier run: its copies and graded notebooks must not survive
+                    for folder in ("submitted", "autograded", "feedback"):
+                        _fresh(os.path.join(course, folder, student, assignment))
+                    shutil.copytree(os.path.join(submissions, student, assignment),
+                                    os.path.join(course, "submitted", student, assignment),
+                                    ignore=_IGNORE, dirs_exist_ok=True)
+            for assignment, students in sorted(found.items()):
+                n_cells = sum(len(p) for p in source_parts(assignment, exercises_dir).values()) or 1
+                wall_limit = 120 + len(students) * 4 * n_cells * timeout
+                log(f"autograding {assignment}: {len(students)} submission(s)")
+                autograde(course, assignment, timeout=timeout, log_path=log_path, wall_limit=wall_limit)
+                rows += collect(course, assignment, students, exercises_dir)
+            if feedback_dir:
+                for assignment in sorted(found):
+                    nbgrader(course, "generate_feedback", assignment, "--force", log_path=log_path)
+                if os.path.isdir(os.path.join(course, "feedback")):
+                    shutil.copytree(os.path.join(course, "feedback"), feedback_dir, dirs_exist_ok=True)
+        finally:
+            if runtime.get("mirror"):
+                shutil.rmtree(runtime["mirror"], ignore_errors=True)
     if out_csv:
         write_csv(rows, out_csv)
     return rows
@@ -234,15 +277,21 @@ def totals(rows):
 
 _STATUS_BY_ERROR = {
     "AssertionError": "failed",
+    "GraderCheckFailed": "failed",
     "CellTimeoutError": "timeout",
     "DeadKernelError": "kernel died",
+    "MemoryError": "out of memory",
     "NotImplementedError": "not attempted",
     "GraderStopped": "not run",
 }
 
 
 def collect(course, assignment, students, exercises_dir=EXERCISES_DIR):
+    """One row per part. Points come from the graded notebook (a part earns its points iff its test cell
+    ran without an error, the grader's outside check included), never from the gradebook, which is
+    only cross-checked; then the tamper scan zeroes passed parts graded after a tampering cell."""
     from nbgrader.api import Gradebook, MissingEntry
+    from . import tamper
 
     os.environ["PATH"] = _path_with_this_python()
     parts = source_parts(assignment, exercises_dir)
@@ -252,50 +301,70 @@ def collect(course, assignment, students, exercises_dir=EXERCISES_DIR):
             for notebook, cells in parts.items():
                 submitted = os.path.join(course, "submitted", student, assignment, notebook + ".ipynb")
                 graded = os.path.join(course, "autograded", student, assignment, notebook + ".ipynb")
-                graded_cells, answer_errors = _read_autograded(graded)
+                graded_nb = _load(graded)
+                graded_cells, answer_errors, positions = _read_autograded(graded_nb)
+                findings = tamper.scan_notebook(graded_nb or _load(submitted) or {})
+                hard = [(pos, f) for pos, f in findings if f.severity == "hard"]
+                notes = [str(f) for _, f in findings]
                 for grade_id, max_points in cells:
                     try:
-                        grade = gb.find_grade(grade_id, notebook, assignment, student)
-                        score = grade.score
+                        score = gb.find_grade(grade_id, notebook, assignment, student).score
                     except MissingEntry:
                         score = None
                     status, feedback = _status(submitted, graded, graded_cells.get(grade_id),
                                                notebook, answer_errors.get(grade_id))
-                    points = float(score) if score is not None and graded_cells else 0.0
-                    if status == "passed" and points < max_points:
-                        status = "partial" if points > 0 else "failed"
-                    elif status != "passed" and points >= max_points > 0:
-                        points = 0.0  # never give credit for a part whose test did not pass
+                    points = float(max_points) if status == "passed" else 0.0
+                    if status == "passed" and graded_cells:
+                        before = [f for pos, f in hard if pos < positions.get(grade_id, 10**9)]
+                        if before:
+                            status, points = "tampered", 0.0
+                            feedback = (f"no points: cell {before[0].cell} {before[0].message}, before this "
+                                        "part's test ran; ask your lecturer")
+                    if graded_nb is not None and score is not None and status != "tampered" \
+                            and abs(float(score) - points) > 1e-9:
+                        notes.append(f"gradebook: {grade_id} has {float(score):g} points, the graded notebook "
+                                     f"{points:g} (the table uses the notebook)")
                     rows.append(PartResult(student, assignment, grade_id, points, float(max_points),
-                                           status, feedback))
+                                           status, feedback, ""))
+                note = "; ".join(dict.fromkeys(notes))
+                for row in rows[len(rows) - len(cells):]:
+                    row.tamper = note[:600]
     return rows
+
+
+def _load(path):
+    if not path or not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            nb = json.load(fh)
+        return nb if isinstance(nb, dict) else None
+    except (OSError, ValueError):
+        return None
 
 
 def _first_error(cell):
     return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
 
 
-def _read_autograded(path):
-    """Cells by grade id, and for each test cell the first error of the answer cells just above it."""
-    if not os.path.exists(path):
-        return {}, {}
-    try:
-        with open(path, encoding="utf-8") as fh:
-            nb = json.load(fh)
-    except (OSError, ValueError):
-        return {}, {}
-    cells, answer_errors, pending = {}, {}, None
-    for c in nb.get("cells", []):
+def _read_autograded(nb):
+    """Cells by grade id, for each test cell the first error of the answer cells just above it, and the
+    position of each graded cell."""
+    if nb is None:
+        return {}, {}, {}
+    cells, answer_errors, positions, pending = {}, {}, {}, None
+    for i, c in enumerate(nb.get("cells", [])):
         meta = c.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade_id"):
             cells[meta["grade_id"]] = c
+            positions.setdefault(meta["grade_id"], i)
         if meta.get("solution") and pending is None and _first_error(c):
             pending = (meta["grade_id"], _first_error(c))
         if meta.get("grade") and not meta.get("solution"):
             if pending:
                 answer_errors[meta["grade_id"]] = pending
             pending = None
-    return cells, answer_errors
+    return cells, answer_errors, positions
 
 
 def _describe(err):
@@ -309,7 +378,8 @@ def _status(submitted, graded, cell, notebook, answer_error=None):
     if not os.path.exists(submitted):
         return "missing", f"no {notebook}.ipynb in the submission"
     if not os.path.exists(graded):
-        return "not graded", "nbgrader could not run this notebook (see the grading log)"
+        return "not graded", ("grading failed: nbgrader could not run this notebook (see the grading log); "
+                              "no score, not even an earlier one, is reported for it")
     if cell is None:
         return "missing", "this test cell is missing from the autograded notebook"
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]

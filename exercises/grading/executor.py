@@ -15,16 +15,31 @@ only, so one 50 MB line would pass) and, in autograded test cells, turns stderr 
 scores any stderr in a test cell as a failure, so a correct answer that triggers a warning would lose its
 points.
 
-Everything here runs in the grader's process; values are still compared inside the student's kernel by
-the notebook's own tests (comparing them outside is the follow-up issue's work).
+Each test cell with an entry in ``checks.CHECKS`` also gets the grader's outside check: a snippet is
+appended to the cell just for this run (inputs drawn from a per-notebook secret seed, a nonce), the raw values
+it emits are checked in this process, and a cell whose values are wrong gets a ``GraderCheckFailed`` error
+(so nbgrader scores it 0) even if every in-kernel assertion passed. See ``checks.py``.
+
+Kernels start through ``sandbox.SandboxKernelManager``: memory cap (``RLIMIT_AS``), an unprivileged user when
+configured (``kernel_uid``/``kernel_gid``, set by ``python exercises/grading grade``), a fresh home and
+working directory per notebook outside the course directory. See ``sandbox.py``.
 """
 import copy
+import secrets
+import time
 
+import numpy as np
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import NotebookClient
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Dict, Integer, List, Type, Unicode
+
+try:                                   # imported as grading.executor (nbgrader_config.py) or standalone
+    from . import checks, sandbox
+except ImportError:                    # pragma: no cover
+    import checks
+    import sandbox
 
 __all__ = ["RestartingExecute"]
 
@@ -60,11 +75,36 @@ class RestartingExecute(Execute):
         True, help="In autograded test cells, store stderr as stdout so a warning does not score 0."
     ).tag(config=True)
 
+    outside_checks = Bool(
+        True, help="Check each part's values outside the kernel (checks.CHECKS); off only for debugging."
+    ).tag(config=True)
+
+    kernel_manager_class = Type(sandbox.SandboxKernelManager, klass=sandbox.AsyncKernelManager, config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", sandbox.SandboxKernelManager)   # nbgrader's Execute sets its own
+        super().__init__(*args, **kwargs)
+
+    memory_limit_mb = Integer(
+        2048, help="Address-space cap of the kernel (RLIMIT_AS), MiB; 0 = none."
+    ).tag(config=True)
+    kernel_uid = Integer(-1, help="Run kernels as this uid (the grader must be root); -1 = as the grader.").tag(config=True)
+    kernel_gid = Integer(-1).tag(config=True)
+    kernel_python = Unicode("", help="Interpreter for the kernel; default: this one.").tag(config=True)
+    kernel_site = List(Unicode(), help="site-packages folders the kernel adds (site.addsitedir).").tag(config=True)
+    kernel_env = Dict(help="Extra environment variables for the kernel.").tag(config=True)
+
     # -- output capping while messages arrive ------------------------------------------------------
 
     def output(self, outs, msg, display_id, cell_index):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None:
+            return out
+        if checks.MIME in out.get("data", {}):          # the grader's values: not counted, capped apart
+            if len(str(out["data"][checks.MIME])) > checks.MAX_PAYLOAD_CHARS:
+                if outs and outs[-1] is out:
+                    outs.pop()
+                return None
             return out
         budget = self.max_output_chars - self._cell_chars
         size = _output_size(out)
@@ -88,7 +128,23 @@ class RestartingExecute(Execute):
         self._check_assign_resources(resources)
         self._cell_chars = 0
         self._dropped_chars = 0
+        meta = (resources or {}).get("nbgrader", {})
+        self._parts = checks.parts_for(meta.get("assignment", "")) if self.outside_checks else {}
+        self._rng = np.random.default_rng(secrets.randbits(128))      # this notebook's secret inputs
+        path = (resources or {}).get("metadata", {}).get("path")
+        self._sandbox = sandbox.Sandbox(self.kernel_uid, self.kernel_gid, copy_from=path)
+        start = time.monotonic()
+        self._restarts = 0
+        try:
+            return self._preprocess_cells(nb)
+        finally:
+            self._sandbox.cleanup()
+            self.log.info("[btg] graded %s/%s/%s in %.1f s (%d kernel restart(s))", meta.get("student", "?"),
+                          meta.get("assignment", "?"), meta.get("notebook", "?"), time.monotonic() - start,
+                          self._restarts)
 
+    def _preprocess_cells(self, nb):
+        resources = self.resources
         good_cells = []          # (index, source) of code cells that ran without error
         index = 0
         restarts = 0
@@ -96,6 +152,7 @@ class RestartingExecute(Execute):
             replay = good_cells if restarts else []
             with self.setup_kernel():
                 self._kernel_info()
+                self._km_started = self.km
                 if replay and not self._replay(replay):
                     self.log.warning("replay after a restart failed: going on in a fresh kernel")
                     self._restart_clean()
@@ -108,6 +165,7 @@ class RestartingExecute(Execute):
                         self.shutdown_kernel = "immediate"
                         index += 1
                         restarts += 1
+                        self._restarts = restarts
                         break
                     cell = nb.cells[index]
                     if cell.cell_type == "code" and not any(
@@ -116,6 +174,7 @@ class RestartingExecute(Execute):
                         good_cells.append((index, cell.source))
                     index += 1
             self.shutdown_kernel = "graceful"
+            self._kill_leftovers()
             if restarts > self.max_restarts and index < len(nb.cells):
                 for cell in nb.cells[index:]:
                     if cell.cell_type == "code":
@@ -126,13 +185,64 @@ class RestartingExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, sandbox.SandboxKernelManager):
+            km.sandbox = self._sandbox
+            km.kernel_python = self.kernel_python or km.kernel_python
+            km.kernel_site = list(self.kernel_site)
+            km.kernel_env = dict(self.kernel_env)
+            km.kernel_uid, km.kernel_gid = self.kernel_uid, self.kernel_gid
+            km.memory_limit_mb = self.memory_limit_mb
+        return km
+
+    def _kill_leftovers(self):
+        km = getattr(self, "_km_started", None)
+        if isinstance(km, sandbox.SandboxKernelManager):
+            km.kill_group()
+
     def preprocess_cell(self, cell, resources, index):
         self._cell_chars = 0
         self._dropped_chars = 0
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        part = self._parts.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")) \
+            if _is_test_cell(cell) else None
+        original = cell.source
+        if part is not None:
+            inputs = part.inputs(self._rng)
+            nonce = secrets.token_hex(16)
+            cell.source = original + checks.snippet(part, inputs, nonce)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            self.nb.cells[index].source = original
         cell = self.nb.cells[index]
+        cell.source = original
+        self._outside_check(cell, part, inputs if part else None, nonce if part else None)
         self._finish_cell(cell)
         return cell, resources
+
+    def _outside_check(self, cell, part, inputs, nonce):
+        """Strip the grader's payloads; for a test cell that ran cleanly, check its values here."""
+        if cell.cell_type != "code":
+            return
+        payloads, rest = checks.read_payloads(cell.get("outputs", []))
+        cell.outputs = rest
+        if part is None or any(o.get("output_type") == "error" for o in rest):
+            return
+        if len(payloads) != 1:
+            reason = ("the cell emitted no values for the grader to check" if not payloads else
+                      f"the cell emitted {len(payloads)} sets of values instead of one")
+        else:
+            try:
+                reason = checks.run_check(part, inputs, checks.decode(payloads[0], nonce))
+            except Exception as exc:  # noqa: BLE001
+                reason = str(exc)[:300]
+        if reason is None:
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text="[grader] values checked outside your kernel: right\n"))
+        else:
+            cell.outputs.append(_error_output(
+                "GraderCheckFailed", f"the grader's own check, outside your kernel, failed: {reason}"))
 
     # -- helpers ------------------------------------------------------------------------------------
 
@@ -176,7 +286,7 @@ class RestartingExecute(Execute):
                 "CellTimeoutError",
                 f"this cell ran longer than the grader's limit of {self.timeout} s per cell (an endless "
                 "loop?); the grader stopped the kernel, restarted it and re-ran the earlier cells")
-        outputs = list(cell.get("outputs", []))
+        _payloads, outputs = checks.read_payloads(cell.get("outputs", []))
         cell.outputs = outputs + [error]
         self._finish_cell(cell)
 

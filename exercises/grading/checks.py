@@ -1,0 +1,691 @@
+"""The grader's own check of every graded part, decided outside the student's kernel.
+
+nbgrader runs a part's test cell in the student's kernel, where student code can patch NumPy, builtins or
+IPython and so make any comparison say "equal". For every test cell, ``RestartingExecute`` therefore appends
+a grader-owned snippet (never stored in the notebook) that
+
+* receives inputs drawn in the grader's process from a per-run secret seed (so they are unknown to the
+  submission in advance, and hard-coded answers cannot match them),
+* calls the student's functions on them (or reads the student's answer variables), and
+* emits the raw results as one ``application/vnd.btg.values+json`` display output, with a per-cell nonce.
+
+The executor then strips that output and calls the part's ``check(inputs, values)`` below **in the grader's
+process**: the references are recomputed here, with the grader's NumPy/autograd, from the inputs it drew. A
+part earns its points only if its test cell ran without error (the in-kernel tests, which give the student
+readable feedback) *and* this check passed; otherwise the cell gets a ``GraderCheckFailed`` error output and
+nbgrader scores it 0.
+
+What it guarantees: patching NumPy's testing helpers, NumPy internals or builtins in the kernel cannot turn a
+wrong answer into points, since nothing the kernel compares is trusted. What it cannot guarantee: the kernel
+could forge the emitted values. To forge *correct* values for inputs it only sees when the check runs, it
+needs a correct implementation (e.g. an input transformer that swaps in ``hvplib`` where the part says "by
+hand"); the "written by hand" checks (which functions the answer calls) still run in the kernel. That is what
+the static tamper scan (``tamper.py``) is for: it flags input transformers, hooks and monkeypatching, and
+parts graded after such a cell score 0 with status ``tampered``.
+"""
+import base64
+import json
+
+import numpy as np
+
+MIME = "application/vnd.btg.values+json"
+MAX_PAYLOAD_CHARS = 2_000_000
+
+# ---------------------------------------------------------------------------------------------------
+# Packing values: the same rules on both sides (floats travel as bytes, so nothing is lost in decimal)
+# ---------------------------------------------------------------------------------------------------
+
+_PACK_SRC = r'''
+def _btg_pack(x, depth=0):
+    import base64 as _b64
+    import numpy as _np
+    if depth > 8:
+        return {"__r__": "too deep"}
+    if isinstance(x, (bool, _np.bool_)):
+        return bool(x)
+    if isinstance(x, str):
+        return x[:2000]
+    if isinstance(x, int) and not isinstance(x, bool):
+        return {"__i__": str(x)[:60]}
+    if isinstance(x, float):
+        return {"__f__": float(x).hex()}
+    if isinstance(x, dict):
+        return {"__d__": [[_btg_pack(k, depth + 1), _btg_pack(v, depth + 1)] for k, v in list(x.items())[:100]]}
+    if isinstance(x, (list, tuple)):
+        return {"__l__": [_btg_pack(v, depth + 1) for v in list(x)[:2000]]}
+    try:
+        a = _np.asarray(x)
+        if a.dtype.kind in "biuf" and a.size <= 200000:
+            return {"__nd__": [a.dtype.kind, list(a.shape),
+                               _b64.b64encode(_np.ascontiguousarray(a, dtype="<f8").tobytes()).decode()]}
+    except Exception:
+        pass
+    return {"__r__": repr(x)[:200]}
+
+
+def _btg_unpack(x):
+    import base64 as _b64
+    import numpy as _np
+    if isinstance(x, dict):
+        if "__f__" in x:
+            return float.fromhex(x["__f__"])
+        if "__i__" in x:
+            return int(x["__i__"])
+        if "__l__" in x:
+            return [_btg_unpack(v) for v in x["__l__"]]
+        if "__d__" in x:
+            return {_btg_unpack(k): _btg_unpack(v) for k, v in x["__d__"]}
+        if "__nd__" in x:
+            kind, shape, data = x["__nd__"]
+            a = _np.frombuffer(_b64.b64decode(data), dtype="<f8").reshape(shape).copy()
+            if kind == "b":
+                return a.astype(bool)
+            return a.astype(_np.int64) if kind in "iu" else a
+        if "__r__" in x:
+            return Unrepresentable(x["__r__"])
+        raise ValueError("unknown packed value")
+    if isinstance(x, list):
+        raise ValueError("bare list in packed value")
+    return x
+'''
+
+
+class Unrepresentable(str):
+    """A value the kernel could not pack (its repr)."""
+
+
+_ns = {"Unrepresentable": Unrepresentable}
+exec(_PACK_SRC, _ns)          # one definition, used here and (as source) in the kernel snippet
+pack, unpack = _ns["_btg_pack"], _ns["_btg_unpack"]
+
+_SNIPPET = '''
+
+# --- appended by the grader (not part of the notebook) ---
+def _btg_grader_check():
+{pack}
+    import json as _json
+    import base64 as _b64
+    import numpy as _np
+    from IPython.display import display as _display
+    class Unrepresentable(str):
+        pass
+    _in = _btg_unpack(_json.loads(_b64.b64decode("{inputs}").decode()))
+    _out = {{}}
+{body}
+    _display({{"{mime}": {{"nonce": "{nonce}", "values": _btg_pack(_out)}}}}, raw=True)
+_btg_grader_check()
+del _btg_grader_check
+'''
+
+
+def _indent(text, n=4):
+    return "\n".join((" " * n + line) if line.strip() else "" for line in text.strip("\n").splitlines())
+
+
+def snippet(part, inputs, nonce):
+    """The code appended to a test cell: computes the part's raw values in the kernel and emits them."""
+    encoded = base64.b64encode(json.dumps(pack(kernel_inputs(inputs))).encode()).decode()
+    return _SNIPPET.format(pack=_indent(_PACK_SRC), inputs=encoded, body=_indent(part.kernel), mime=MIME,
+                           nonce=nonce)
+
+
+class Part:
+    """A part's outside check: ``inputs(rng)`` (drawn by the grader), ``kernel`` code, ``check``."""
+
+    def __init__(self, kernel, check, inputs=None):
+        self.kernel, self.check, self._inputs = kernel, check, inputs
+
+    def inputs(self, rng):
+        return self._inputs(rng) if self._inputs else {}
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def need(condition, message):
+    if not condition:
+        raise CheckFailed(message)
+
+
+def arr(x, shape=None, what="value"):
+    if isinstance(x, Unrepresentable) or x is None or isinstance(x, (str, dict)):
+        raise CheckFailed(f"{what} is not an array of numbers")
+    if isinstance(x, list):
+        x = [arr(v, what=what) for v in x]
+    a = np.asarray(x, dtype=float)
+    if shape is not None:
+        need(a.shape == tuple(shape), f"{what} has shape {a.shape}, not {tuple(shape)}")
+    return a
+
+
+def num(x, what="value"):
+    a = arr(x, what=what)
+    need(a.size == 1, f"{what} should be one number, not shape {a.shape}")
+    return float(a.reshape(-1)[0])
+
+
+def rel(a, b):
+    return float(np.linalg.norm(np.ravel(a) - np.ravel(b)) / np.linalg.norm(np.ravel(b)))
+
+
+def run_check(part, inputs, values):
+    """``None`` if the part's values are right, else the reason (a string)."""
+    try:
+        with np.errstate(all="ignore"):
+            part.check(inputs, values)
+    except CheckFailed as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - any malformed value is a failure, never a crash
+        return f"the values could not be checked ({type(exc).__name__}: {str(exc)[:200]})"
+    return None
+
+
+def _sym(rng, eigs):
+    q, _ = np.linalg.qr(rng.normal(size=(len(eigs), len(eigs))))
+    return (q * np.asarray(eigs, dtype=float)) @ q.T
+
+
+def _spd(rng, n, kappa):
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return (q * np.geomspace(1.0, kappa, n)) @ q.T
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch01_definition
+# ---------------------------------------------------------------------------------------------------
+
+def _grad_f(p, a, b):
+    x, y, z = p
+    return np.array([2 * a * x * y**3, 3 * a * x**2 * y**2 + b * z * np.sin(y * z), b * y * np.sin(y * z)])
+
+
+def _hess_f(p, a, b):
+    x, y, z = p
+    s, c = np.sin(y * z), np.cos(y * z)
+    fxy, fyz = 6 * a * x * y**2, b * s + b * y * z * c
+    return np.array([[2 * a * y**3, fxy, 0.0], [fxy, 6 * a * x**2 * y + b * z**2 * c, fyz],
+                     [0.0, fyz, b * y**2 * c]])
+
+
+def _points_abc(rng):
+    return {"P": rng.normal(size=(5, 3)) * 1.5, "A": rng.uniform(-3, 3, 5), "B": rng.uniform(-3, 3, 5)}
+
+
+_CALL_ABC = '''
+_out["got"] = [{fn}(_p.copy(), float(_a), float(_b)) for _p, _a, _b in zip(_in["P"], _in["A"], _in["B"])]
+'''
+
+
+def _check_abc(ref, shape, name):
+    def check(inputs, out):
+        got = out["got"]
+        need(isinstance(got, list) and len(got) == 5, f"{name} was not evaluated at the grader's points")
+        for p, a, b, g in zip(inputs["P"], inputs["A"], inputs["B"], got):
+            g = arr(g, shape, f"{name}'s result")
+            want = ref(p, a, b)
+            need(np.max(np.abs(g - want)) <= 1e-9 * (1 + np.max(np.abs(want))),
+                 f"{name} is wrong at a point the grader chose")
+    return check
+
+
+def _check_taylor(inputs, out):
+    need(abs(num(out["g0"], "g0") - 1.0) < 1e-9, "g0 is not g(1, 0) = 1")
+    need(np.allclose(arr(out["grad"], (2,), "grad_g0"), [1.0, 0.0]), "grad_g0 is not ∇g(1, 0)")
+    need(np.allclose(arr(out["H"], (2, 2), "H_g0"), [[0.0, 0.0], [0.0, 2.0]]), "H_g0 is not the Hessian at (1, 0)")
+    got = out["m"]
+    need(isinstance(got, list) and len(got) == len(inputs["D"]), "taylor_model was not evaluated")
+    for d, m in zip(inputs["D"], got):
+        want = 1.0 + d[0] + d[1] ** 2
+        need(abs(num(m, "taylor_model(d)") - want) <= 1e-12 * (1 + abs(want)), "taylor_model is wrong at a grader's d")
+
+
+def _check_errors(inputs, out):
+    errs = arr(out["errors"], (3,), "taylor_errors")
+    want = np.array([abs((1 + t) * np.exp(t**2) - (1 + t + t**2)) for t in (0.1, 0.05, 0.025)])
+    need(np.allclose(errs, want, rtol=1e-6, atol=0), "taylor_errors are not the model's errors")
+    order = out["order"]
+    is_int = (isinstance(order, int) and not isinstance(order, bool)) or (
+        isinstance(order, np.ndarray) and order.shape == () and order.dtype.kind == "i")
+    need(is_int and int(order) == 3, "error_order is not the integer 3")
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch02_curvature
+# ---------------------------------------------------------------------------------------------------
+
+def _check_curvatures(inputs, out):
+    e = np.sort(arr(out["eig_U"], (2,), "eig_U"))
+    need(np.max(np.abs(e - [11 - 3 * 2**0.5, 11 + 3 * 2**0.5])) < 1e-9, "eig_U are not the eigenvalues of U's Hessian")
+    a = arr(out["axis"], (2,), "long_axis")
+    need(abs(np.linalg.norm(a) - 1) < 1e-8 and abs(abs(a @ [2**-0.5, 2**-0.5]) - 1) < 1e-8,
+         "long_axis is not the unit vector along the long axis")
+
+
+_CLASSIFY_FIXED = [
+    ([1.0, 2.0, 3.0], "minimum"), ([-1.0, -5.0, -0.5], "maximum"), ([2.0, 0.0, -1.0], "saddle"),
+    ([0.0, 0.0, 3.0], "inconclusive"), ([0.0, -2.0, -1.0], "inconclusive"), ([0.0, 0.0], "inconclusive"),
+    ([1e-3, 5.0, 2.0, 7.0], "minimum"), ([1e-14, 1.0], "inconclusive"), ([-1e-3, 1e3], "saddle"),
+]
+
+
+def _classify_cases(rng):
+    cases = list(_CLASSIFY_FIXED)
+    for _ in range(8):
+        n = int(rng.integers(2, 6))
+        kind = rng.choice(["minimum", "maximum", "saddle", "inconclusive"])
+        mags = rng.uniform(0.3, 8.0, n)
+        signs = {"minimum": np.ones(n), "maximum": -np.ones(n)}.get(kind)
+        if kind == "saddle":
+            signs = rng.choice([-1.0, 1.0], n)
+            signs[0], signs[1] = 1.0, -1.0
+        if kind == "inconclusive":
+            signs = np.full(n, rng.choice([-1.0, 1.0]))
+            signs[int(rng.integers(n))] = 0.0
+        cases.append((list(signs * mags), str(kind)))
+    return cases
+
+
+def _inputs_classify(rng):
+    cases = _classify_cases(rng)
+    return {"H": [_sym(rng, e) for e, _ in cases], "_want": [w for _, w in cases]}
+
+
+def _check_classify(inputs, out):
+    got = out["labels"]
+    need(isinstance(got, list) and len(got) == len(inputs["_want"]), "classify was not run on the grader's matrices")
+    for label, want, H in zip(got, inputs["_want"], inputs["H"]):
+        need(isinstance(label, str) and label == want,
+             f"classify is wrong for a {len(H)} × {len(H)} matrix with eigenvalues "
+             f"{np.round(np.linalg.eigvalsh(H), 3).tolist()}")
+
+
+def _check_degenerate(inputs, out):
+    says, truth = out["says"], out["truth"]
+    need(isinstance(says, dict) and set(says) == {"x4+y4", "x4-y4"} and all(
+        v == "inconclusive" and isinstance(v, str) for v in says.values()), "test_says is not inconclusive for both")
+    need(isinstance(truth, dict) and truth.get("x4+y4") == "minimum" and truth.get("x4-y4") == "saddle",
+         "truth is wrong")
+
+
+def _inputs_sylvester(rng):
+    mats = [np.array([[-3.0, 1.0], [1.0, -2.0]]), np.array([[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]])]
+    for n in (3, 4, 5):
+        B = rng.normal(size=(n, n))
+        mats.append(B + B.T)
+    return {"H": mats}
+
+
+def _check_sylvester(inputs, out):
+    got = out["minors"]
+    need(isinstance(got, list) and len(got) == len(inputs["H"]), "leading_minors was not run on the grader's matrices")
+    for m, H in zip(got, inputs["H"]):
+        want = [np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1)]
+        m = arr(m, (len(H),), "leading_minors(H)")
+        need(all(abs(a - b) < 1e-9 * (1 + abs(b)) for a, b in zip(m, want)),
+             f"leading_minors is wrong on a {len(H)} × {len(H)} matrix")
+    need(out["definiteness"] == "negative definite" and out["f_is"] == "strictly concave",
+         "definiteness / f_is are wrong")
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch03_hvp
+# ---------------------------------------------------------------------------------------------------
+
+def _inputs_fd(rng):
+    xs, vs = [], []
+    scales = [(1.0, 1.0), (1e4, 1.0), (1.0, 1e6), (1e3, 1e-6), (0.01, 1.0), (10 ** rng.uniform(-1, 3), 10 ** rng.uniform(-5, 5))]
+    for sx, sv in scales:
+        n = int(rng.integers(5, 12))
+        xs.append(rng.normal(size=n) * sx)
+        vs.append(rng.normal(size=n) * sv)
+    return {"x": xs, "v": vs}
+
+
+_KERNEL_FD = '''
+def _gq(y):
+    y = _np.asarray(y, dtype=float)
+    return y ** 3 + _np.roll(y, 1) + _np.roll(y, -1)
+_out["hv"], _out["calls"] = [], []
+for _x, _v in zip(_in["x"], _in["v"]):
+    _n = [0]
+    def _oracle(y, _n=_n):
+        _n[0] += 1
+        return _gq(y)
+    _out["hv"].append(fd_hvp(_oracle, _x.copy(), _v.copy()))
+    _out["calls"].append(_n[0])
+_out["zero"] = fd_hvp(_gq, _np.ones(4), _np.zeros(4))
+'''
+
+
+def _check_fd(inputs, out):
+    need(isinstance(out["hv"], list) and len(out["hv"]) == len(inputs["x"]), "fd_hvp was not run")
+    for x, v, got, calls in zip(inputs["x"], inputs["v"], out["hv"], out["calls"]):
+        want = 3 * x**2 * v + np.roll(v, 1) + np.roll(v, -1)
+        err = rel(arr(got, x.shape, "fd_hvp(...)"), want)
+        need(err < 1e-6, f"fd_hvp is inaccurate ({err:.1e}) for ‖x‖ ~ {np.linalg.norm(x):.1g}, "
+                         f"‖v‖ ~ {np.linalg.norm(v):.1g} (inputs chosen by the grader)")
+        need(num(calls) == 2, f"fd_hvp should call grad_f exactly twice, not {calls}")
+    z = arr(out["zero"], (4,), "fd_hvp(..., v = 0)")
+    need(not np.any(z), "for v = 0 fd_hvp should return zeros")
+
+
+def _demo_problem():
+    import autograd
+    import autograd.numpy as anp
+
+    f = lambda x: anp.sum(anp.sin(x) * anp.roll(x, 1)) + 0.25 * anp.sum(x ** 4)  # noqa: E731
+    rng = np.random.default_rng(0)
+    x, v = rng.normal(size=6), rng.normal(size=6)
+    g = autograd.grad(f)
+    exact = autograd.grad(lambda y: anp.sum(g(y) * v))(x)
+    return g, x, v, exact
+
+
+def _check_best_eps(inputs, out):
+    g, x, v, exact = _demo_problem()
+    grid = 10.0 ** -np.arange(1, 13)
+    ref = np.array([rel((g(x + e * v) - g(x - e * v)) / (2 * e), exact) for e in grid])
+    mine = arr(out["errors"], (12,), "fd_errors")
+    need(np.all(mine > 0) and np.all(np.abs(np.log10(mine[:4]) - np.log10(ref[:4])) < 0.05),
+         "fd_errors do not match the truncation regime")
+    need(mine[0] > 1e-3 and mine[-1] > 1e-6 and mine.min() < 1e-9, "fd_errors do not show the V shape")
+    eps_best = num(out["eps_best"], "eps_best")
+    need(eps_best == grid[np.argmin(mine)] and 1e-7 <= eps_best <= 1e-4, "eps_best is not the best step")
+    need(abs(num(out["power"], "best_power") - 1 / 3) < 1e-9, "best_power is not 1/3")
+
+
+def _inputs_rop(rng):
+    problems = []
+    for _ in range(3):
+        N, D, H, K = (int(rng.integers(lo, hi)) for lo, hi in ((1, 15), (1, 6), (1, 7), (1, 4)))
+        shapes = [(H, D), (H,), (K, H), (K,)]
+        problems.append({"p": [rng.normal(size=s) for s in shapes], "v": [rng.normal(size=s) for s in shapes],
+                         "X": rng.normal(size=(N, D)), "T": rng.normal(size=(N, K))})
+    return {"problems": problems}
+
+
+_KERNEL_ROP = '''
+_out["blocks"] = []
+for _pr in _in["problems"]:
+    _res = rop_hvp(tuple(a.copy() for a in _pr["p"]), _pr["X"].copy(), _pr["T"].copy(),
+                   tuple(a.copy() for a in _pr["v"]))
+    _out["blocks"].append(list(_res))
+'''
+
+
+def _check_rop(inputs, out):
+    import autograd
+    import autograd.numpy as anp
+
+    need(isinstance(out["blocks"], list) and len(out["blocks"]) == 3, "rop_hvp was not run")
+    for pr, got in zip(inputs["problems"], out["blocks"]):
+        shapes = [a.shape for a in pr["p"]]
+        X, T = pr["X"], pr["T"]
+
+        def loss(w):
+            parts, s = [], 0
+            for sh in shapes:
+                k = int(np.prod(sh))
+                parts.append(anp.reshape(w[s:s + k], sh))
+                s += k
+            Z = anp.tanh(X @ parts[0].T + parts[1])
+            return 0.5 * anp.sum((Z @ parts[2].T + parts[3] - T) ** 2)
+
+        w = np.concatenate([a.ravel() for a in pr["p"]])
+        vv = np.concatenate([a.ravel() for a in pr["v"]])
+        want = autograd.grad(lambda y: anp.sum(autograd.grad(loss)(y) * vv))(w)
+        need(isinstance(got, list) and len(got) == 4, "rop_hvp should return four blocks")
+        flat = np.concatenate([arr(b, sh, "a block of rop_hvp").ravel() for b, sh in zip(got, shapes)])
+        need(rel(flat, want) < 1e-8, f"rop_hvp is wrong on a network the grader drew (N, D, H, K = "
+                                     f"{X.shape[0]}, {X.shape[1]}, {shapes[0][0]}, {T.shape[1]})")
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch04_optimization
+# ---------------------------------------------------------------------------------------------------
+
+def _inputs_cg(rng):
+    n = int(rng.integers(30, 50))
+    return {"A": _spd(rng, n, 10 ** rng.uniform(2, 3)), "b": rng.normal(size=n)}
+
+
+_KERNEL_CG = '''
+_A = _in["A"]
+_n = [0]
+def _mv(p, _A=_A, _n=_n):
+    _n[0] += 1
+    return _A @ p
+_out["x"] = conjugate_gradient(_mv, _in["b"].copy())
+_out["count"] = _n[0]
+_n[0] = 0
+conjugate_gradient(_mv, _in["b"].copy(), max_iter=3)
+_out["count3"] = _n[0]
+_out["zero"] = conjugate_gradient(_mv, _np.zeros(len(_in["b"])))
+'''
+
+
+def _check_cg(inputs, out):
+    A, b = inputs["A"], inputs["b"]
+    x = arr(out["x"], b.shape, "conjugate_gradient(...)")
+    res = np.linalg.norm(A @ x - b) / np.linalg.norm(b)
+    need(res < 1e-8, f"CG does not solve a {len(b)} × {len(b)} system the grader drew (residual {res:.1e})")
+    need(num(out["count"]) <= 5 * len(b), f"CG used {out['count']} products on a {len(b)} × {len(b)} system")
+    need(num(out["count3"]) <= 3, "max_iter is not respected")
+    need(not np.any(arr(out["zero"], b.shape, "conjugate_gradient(b = 0)")), "b = 0 should give x = 0")
+
+
+def _inputs_newton(rng):
+    n = int(rng.integers(4, 8))
+    return {"M": _spd(rng, n, 10 ** rng.uniform(0.5, 1.5)), "x0": rng.uniform(-0.7, 0.7, n)}
+
+
+_KERNEL_NEWTON = '''
+import autograd.numpy as _anp
+_M = _in["M"]
+def _f(x, _M=_M):
+    return _anp.log(_anp.sum(_anp.exp(x))) + 0.5 * x @ (_M @ x) + 0.1 * _anp.sum(x ** 4)
+_out["x"] = newton_cg_step(_f, _in["x0"].copy())
+'''
+
+
+def _check_newton(inputs, out):
+    import autograd
+    import autograd.numpy as anp
+
+    M, x0 = inputs["M"], inputs["x0"]
+    f = lambda x: anp.log(anp.sum(anp.exp(x))) + 0.5 * x @ (M @ x) + 0.1 * anp.sum(x ** 4)  # noqa: E731
+    want = x0 - np.linalg.solve(autograd.hessian(f)(x0), autograd.grad(f)(x0))
+    got = arr(out["x"], x0.shape, "newton_cg_step(...)")
+    need(rel(got, want) < 1e-6, "newton_cg_step is wrong on a non-quadratic f the grader drew")
+
+
+def _check_rate(inputs, out):
+    H, x = np.diag([1.0, 10.0]), np.array([10.0, 1.0])
+    ref = [0.5 * x @ H @ x]
+    for _ in range(20):
+        g = H @ x
+        x = x - (g @ g) / (g @ H @ g) * g
+        ref.append(0.5 * x @ H @ x)
+    fv = arr(out["f"], (21,), "f_values")
+    need(np.allclose(fv, ref, rtol=1e-9, atol=0), "f_values are not steepest descent's values")
+    pred = num(out["pred"], "predicted_rate")
+    need(abs(pred - (9 / 11) ** 2) < 1e-12, "predicted_rate is not ((κ−1)/(κ+1))²")
+    need(abs(num(out["meas"], "measured_rate") - pred) < 1e-6 * pred, "measured_rate does not match")
+    need(abs(num(out["kappa"], "kappa_one_percent") - (1 + 0.99**0.5) / (1 - 0.99**0.5)) < 1e-3,
+         "kappa_one_percent is wrong")
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch05_landscapes
+# ---------------------------------------------------------------------------------------------------
+
+def _inputs_power(rng):
+    n = int(rng.integers(20, 35))
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    top = rng.uniform(6, 12)
+    eigs = np.concatenate([[top, top * rng.uniform(0.3, 0.55), -top * rng.uniform(0.2, 0.5)],
+                           rng.uniform(-1, 1, n - 3)])
+    return {"A": (q * eigs) @ q.T, "q0": q[:, 0], "top": top, "iters": 200, "seed": int(rng.integers(1000))}
+
+
+_KERNEL_POWER = '''
+_A = _in["A"]
+_n = [0]
+def _mv(v, _A=_A, _n=_n):
+    _n[0] += 1
+    return _A @ v
+_out["lam"], _out["v"] = power_iteration(_mv, len(_A), num_iters=_in["iters"], seed=_in["seed"])
+_out["count"] = _n[0]
+'''
+
+
+def _check_power(inputs, out):
+    need(abs(num(out["lam"], "λ") - inputs["top"]) < 1e-8 * max(1, inputs["top"]),
+         "power_iteration is wrong on a matrix the grader drew")
+    v = arr(out["v"], inputs["q0"].shape, "the vector")
+    need(abs(abs(v @ inputs["q0"]) - 1) < 1e-8, "the vector is not the top eigenvector")
+    need(num(out["count"]) <= inputs["iters"] + 1, f"power_iteration used {out['count']} products")
+
+
+def _network():
+    import autograd
+    import autograd.numpy as anp
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 2))
+    t = np.sin(X[:, :1]) + 0.1 * rng.normal(size=(20, 1))
+    w0 = 0.8 * rng.normal(size=13)
+
+    def loss(w):
+        W1, b1, W2, b2 = w[:6].reshape(3, 2), w[6:9], w[9:12].reshape(1, 3), w[12:13]
+        return 0.5 * anp.mean((anp.tanh(X @ W1.T + b1) @ W2.T + b2 - t) ** 2)
+
+    return autograd.hessian(loss)(w0)
+
+
+def _check_net(inputs, out):
+    d = np.linalg.eigvalsh(_network())
+    need(abs(num(out["max"], "lam_max_net") - d[-1]) < 1e-6 * abs(d[-1]), "lam_max_net is not λ_max")
+    need(abs(num(out["min"], "lam_min_net") - d[0]) < 1e-4, "lam_min_net is not λ_min")
+    convex = out["convex"]
+    need(isinstance(convex, (bool, np.ndarray)) and not bool(np.all(convex)), "convex_at_w0 should be False")
+
+
+def _check_linreg(inputs, out):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.2]])
+    H = X.T @ X / 50
+    need(np.max(np.abs(arr(out["H"], (3, 3), "H_linreg") - H)) < 1e-12, "H_linreg is not XᵀX / n")
+    need(abs(num(out["min"], "min_eig_linreg") - np.linalg.eigvalsh(H)[0]) < 1e-9, "min_eig_linreg is wrong")
+    convex = out["convex"]
+    need(isinstance(convex, (bool, np.ndarray)) and bool(np.all(convex)), "linreg_convex should be True")
+
+
+def _inputs_hutch(rng):
+    n = int(rng.integers(15, 30))
+    B = rng.normal(size=(n, n))
+    return {"A": B @ B.T / n + np.eye(n), "samples": 400, "seed": int(rng.integers(1000)),
+            "D": np.diag(rng.uniform(1, 5, 5))}
+
+
+_KERNEL_HUTCH = '''
+_A = _in["A"]
+_n = [0]
+def _mv(v, _A=_A, _n=_n):
+    _n[0] += 1
+    return _A @ v
+_out["est"] = hutchinson_trace(_mv, len(_A), _in["samples"], seed=_in["seed"])
+_out["count"] = _n[0]
+_D = _in["D"]
+_out["diag"] = hutchinson_trace(lambda v, _D=_D: _D @ v, len(_D), 7)
+_out["trace_net"] = trace_net
+'''
+
+
+def _check_hutch(inputs, out):
+    A = inputs["A"]
+    off = A - np.diag(np.diag(A))
+    se = (2 * np.sum(off**2) / inputs["samples"]) ** 0.5
+    need(abs(num(out["est"], "the estimate") - np.trace(A)) < 5 * se, "hutchinson_trace is off on a matrix the grader drew")
+    need(num(out["count"]) == inputs["samples"], "hutchinson_trace should call matvec num_samples times")
+    need(abs(num(out["diag"], "the estimate") - np.trace(inputs["D"])) < 1e-12,
+         "on a diagonal matrix every Rademacher sample gives the trace exactly")
+    H = _network()
+    off = H - np.diag(np.diag(H))
+    se = np.sqrt(2 * np.sum(off**2) / 1000)
+    need(abs(num(out["trace_net"], "trace_net") - np.trace(H)) < 5 * se, "trace_net is not the network's trace")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The registry
+# ---------------------------------------------------------------------------------------------------
+
+CHECKS = {
+    "ch01_definition": {
+        "test_gradient_f": Part(_CALL_ABC.format(fn="gradient_f"), _check_abc(_grad_f, (3,), "gradient_f"), _points_abc),
+        "test_hessian_f": Part(_CALL_ABC.format(fn="hessian_f"), _check_abc(_hess_f, (3, 3), "hessian_f"), _points_abc),
+        "test_taylor": Part('_out.update(g0=g0, grad=grad_g0, H=H_g0, m=[taylor_model(d.copy()) for d in _in["D"]])',
+                            _check_taylor, lambda rng: {"D": rng.normal(size=(6, 2))}),
+        "test_errors": Part('_out.update(errors=taylor_errors, order=error_order)', _check_errors),
+    },
+    "ch02_curvature": {
+        "test_curvatures": Part('_out.update(eig_U=eig_U, axis=long_axis)', _check_curvatures),
+        "test_classify": Part('_out["labels"] = [classify(H.copy()) for H in _in["H"]]', _check_classify,
+                              _inputs_classify),
+        "test_degenerate": Part('_out.update(says=dict(test_says), truth=dict(truth))', _check_degenerate),
+        "test_sylvester": Part('_out.update(minors=[leading_minors(H.copy()) for H in _in["H"]], '
+                               'definiteness=definiteness, f_is=f_is)', _check_sylvester, _inputs_sylvester),
+    },
+    "ch03_hvp": {
+        "test_fd_hvp": Part(_KERNEL_FD, _check_fd, _inputs_fd),
+        "test_best_eps": Part('_out.update(errors=fd_errors, eps_best=eps_best, power=best_power)', _check_best_eps),
+        "test_rop_hvp": Part(_KERNEL_ROP, _check_rop, _inputs_rop),
+    },
+    "ch04_optimization": {
+        "test_cg": Part(_KERNEL_CG, _check_cg, _inputs_cg),
+        "test_newton_cg": Part(_KERNEL_NEWTON, _check_newton, _inputs_newton),
+        "test_rate": Part('_out.update(f=f_values, meas=measured_rate, pred=predicted_rate, kappa=kappa_one_percent)',
+                          _check_rate),
+    },
+    "ch05_landscapes": {
+        "test_power": Part(_KERNEL_POWER, _check_power, _inputs_power),
+        "test_net_spectrum": Part('_out.update(max=lam_max_net, min=lam_min_net, convex=convex_at_w0)', _check_net),
+        "test_linreg": Part('_out.update(H=H_linreg, min=min_eig_linreg, convex=linreg_convex)', _check_linreg),
+        "test_hutchinson": Part(_KERNEL_HUTCH, _check_hutch, _inputs_hutch),
+    },
+}
+
+
+def kernel_inputs(inputs):
+    """What the kernel is sent: everything except the grader's private keys (``_want`` ...)."""
+    return {k: v for k, v in inputs.items() if not k.startswith("_")}
+
+
+def parts_for(assignment):
+    return CHECKS.get(assignment, {})
+
+
+def read_payloads(outputs):
+    """Split a cell's outputs into (payloads, the other outputs)."""
+    payloads, rest = [], []
+    for out in outputs:
+        if out.get("output_type") in ("display_data", "execute_result") and MIME in out.get("data", {}):
+            payloads.append(out["data"][MIME])
+        else:
+            rest.append(out)
+    return payloads, rest
+
+
+def decode(payload, nonce):
+    """The values of a payload, or raise CheckFailed."""
+    if not isinstance(payload, dict) or payload.get("nonce") != nonce:
+        raise CheckFailed("the values this cell emitted do not carry the grader's nonce")
+    values = unpack(payload.get("values"))
+    if not isinstance(values, dict):
+        raise CheckFailed("the emitted values are not a dictionary")
+    return values
+
+
+__all__ = ["CHECKS", "MIME", "Part", "snippet", "run_check", "read_payloads", "decode", "kernel_inputs",
+           "parts_for"]

@@ -1,0 +1,106 @@
+"""Fast unit tests of the grader's pieces (issue 12): outside checks, value packing, tamper scan, sandbox set-up.
+
+No kernel and no nbgrader run here: the end-to-end hostile suite is in test_exercises.py.
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES = ROOT / "exercises"
+sys.path.insert(0, str(EXERCISES))
+
+pytest.importorskip("nbgrader", reason="pip install -r requirements-grading.txt")
+
+from grading import checks, course, tamper  # noqa: E402
+
+ASSIGNMENTS = course.assignment_names()
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_part_has_an_outside_check(assignment):
+    graded = [gid for gid, _ in course.source_parts(assignment)[assignment]]
+    assert sorted(checks.parts_for(assignment)) == sorted(graded)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_snippets_compile_and_hide_private_inputs(assignment):
+    rng = np.random.default_rng(0)
+    for gid, part in checks.parts_for(assignment).items():
+        inputs = part.inputs(rng)
+        code = checks.snippet(part, inputs, "nonce")
+        compile(code, gid, "exec")
+        assert "_want" not in code
+
+
+def test_inputs_depend_on_the_secret_seed():
+    part = checks.parts_for("ch03_hvp")["test_rop_hvp"]
+    a = part.inputs(np.random.default_rng(1))
+    b = part.inputs(np.random.default_rng(2))
+    assert checks.snippet(part, a, "n") != checks.snippet(part, b, "n")
+
+
+def test_packing_round_trips_exactly():
+    value = {"a": np.array([[0.1, np.nan], [np.inf, -0.0]]), "b": [1, 2.5, "s", True, np.int64(3)],
+             "c": {"x4+y4": "minimum"}, "d": np.float64(1 / 3), "e": np.array([True, False])}
+    back = checks.unpack(json.loads(json.dumps(checks.pack(value))))
+    np.testing.assert_array_equal(back["a"], value["a"])
+    assert back["b"][:4] == [1, 2.5, "s", True] and int(back["b"][4]) == 3 and back["b"][4].dtype.kind == "i"
+    assert back["c"] == {"x4+y4": "minimum"} and back["d"] == 1 / 3 and back["e"].dtype == bool
+
+
+@pytest.mark.parametrize("junk", [{}, {"got": "x"}, {"got": [None] * 5}, {"labels": 3}, {"x": {"__r__": "?"}}])
+def test_a_check_never_crashes_on_junk(junk):
+    rng = np.random.default_rng(0)
+    for assignment in ASSIGNMENTS:
+        for gid, part in checks.parts_for(assignment).items():
+            reason = checks.run_check(part, part.inputs(rng), junk)
+            assert isinstance(reason, str) and reason, (gid, junk)
+
+
+def test_payload_needs_the_nonce():
+    with pytest.raises(checks.CheckFailed):
+        checks.decode({"nonce": "forged", "values": checks.pack({})}, "secret")
+    assert checks.decode({"nonce": "secret", "values": checks.pack({"a": 1.5})}, "secret") == {"a": 1.5}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("kind", ["source", "release"])
+def test_tamper_scan_is_silent_on_the_course_notebooks(assignment, kind):
+    assert tamper.scan_notebook(load(EXERCISES / kind / assignment / f"{assignment}.ipynb")) == []
+
+
+@pytest.mark.parametrize("source, severity, word", [
+    ("np.testing.assert_allclose = lambda *a, **k: None", "hard", "np.testing.assert_allclose"),
+    ("import numpy as xx\nxx.allclose = f", "hard", "xx.allclose"),
+    ("setattr(np, 'allclose', f)", "hard", "setattr"),
+    ("import builtins\nbuiltins.abs = lambda x: 0", "hard", "builtins"),
+    ("float.__add__ = 3", "hard", "float.__add__"),
+    ("get_ipython().input_transformers_post.append(f)", "hard", "input_transformers_post"),
+    ("ip = get_ipython()\nip.events.register('pre_run_cell', f)", "hard", "event hook"),
+    ("from IPython import get_ipython as g\ng().ast_transformers.append(1)", "hard", "ast_transformers"),
+    ("import sqlite3\nsqlite3.connect('../../gradebook.db')", "hard", "sqlite3"),
+    ("import sys\nsys.setprofile(None)", "hard", "setprofile"),
+    ("import sys\nsys.modules['numpy'] = None", "hard", "sys.modules"),
+    ("def f(:\n    np.allclose = g", "hard", "monkeypatching"),
+    ("import os\nos._exit(0)", "soft", "os._exit"),
+    ("while True:\n    try:\n        pass\n    except KeyboardInterrupt:\n        pass", "soft", "KeyboardInterrupt"),
+    ("!rm -rf ~", "soft", "shell"),
+])
+def test_tamper_scan_finds(source, severity, word):
+    found = tamper.scan_source(source)
+    assert any(s == severity and word in m for s, m in found), found
+
+
+def test_honest_code_is_not_flagged():
+    honest = ("import numpy as np\nx = np.zeros(3)\nx[0] += 1\nv /= np.linalg.norm(v)\n"
+              "np.set_printoptions(precision=3)\nimport warnings\nwarnings.warn('careful')\n%matplotlib inline\n")
+    assert tamper.scan_source(honest) == []
