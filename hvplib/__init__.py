@@ -25,5 +25,6 @@ from . import costs, fd_study, widgets_hvp
 from . import race, optim_diagnostics, plotting_optim, widgets_optim
 from . import applications, widgets_applications
 from . import data, landscape, plotting_landscape, widgets_landscape
+from . import lab
 
 __version__ = "0.1.0"

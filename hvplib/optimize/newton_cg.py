@@ -69,7 +69,7 @@ def truncated_cg(hvp, g, eta, max_iter):
     return p, False
 
 
-def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse", hessp=None):
+def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse", hessp=None, callback=None):
     """Minimise f by truncated Newton: Newton steps solved inexactly by CG with HVPs only.
 
     At each iterate, :func:`truncated_cg` solves H(x_k) p = −∇f(x_k) up to the
@@ -95,6 +95,10 @@ def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse",
     hessp : callable ``hessp(x, p)`` → H(x) p (shape of x), or None
         Replaces the automatic HVP (then ``hvp_method`` is only checked);
         every call is counted in ``nhvp``.
+    callback : callable ``callback(intermediate)`` or None
+        Called after every accepted iteration with the :class:`OptimizeResult` of the run so far
+        (``x``, ``fun`` and the counts ``nfev``/``ngev``/``nhvp`` up to that iterate), e.g. to
+        record the cost of each iterate or a test metric. Its return value is ignored.
 
     Returns
     -------
@@ -107,6 +111,8 @@ def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse",
     J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed., §7.1
     (inexact Newton, forcing terms, Algorithm 7.1).
     """
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be None or a callable callback(intermediate); got {type(callback).__name__}")
     run = Run("newton_cg", f, x0, tol, max_iter, hvp_method=hvp_method, hessp=hessp)
     obj = run.objective
     with run.guard():
@@ -119,4 +125,6 @@ def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse",
                 run.line_search_failed()
                 break
             run.accept(x_new, f_new, obj.grad(x_new))
+            if callback is not None:
+                callback(run.result())
     return run.result()
