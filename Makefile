@@ -26,7 +26,8 @@ $(STAMP): requirements.txt requirements-grading.txt pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_welcome.ipynb $(LAB_FLAGS)
+	@echo "JupyterLab serves the whole course; without a browser, open the printed URL and notebooks/00_welcome.ipynb."
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/00_welcome.ipynb $(LAB_FLAGS)
 
 test: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest $(TESTS) $(NBVAL)
