@@ -272,7 +272,7 @@ class Student:
                                                   "type": "notebook", "kernel": {"name": "python3"}})
         kernel_id, session_id = session["kernel"]["id"], uuid.uuid4().hex
         ws_url = self.url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id={session_id}"
-        ws = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=30)
+        ws = self._connect(kernel_id, ws_url, deadline)
         outputs = {}
         try:
             for index, cell in enumerate(nb["cells"]):
@@ -283,6 +283,23 @@ class Student:
             ws.close()
             self.http.delete(f"{self.url}/api/sessions/{session['id']}", timeout=30)
         return nb, outputs
+
+    def _connect(self, kernel_id, ws_url, deadline):
+        """Open the kernel's websocket, retrying a slow handshake until ``deadline``.
+
+        Three kernels starting at once on two cores can take longer than one handshake timeout; a
+        handshake that times out is retried rather than failing the whole run. (The REST state of a
+        new kernel stays "starting" until a client connects, so it cannot be polled instead.)
+        """
+        while True:
+            try:
+                return websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"],
+                                                   timeout=30)
+            except (websocket.WebSocketTimeoutException, websocket.WebSocketBadStatusException,
+                    ConnectionError) as exc:
+                if time.monotonic() + 30 > deadline:
+                    raise StepTimeout(f"{self.name}: kernel websocket did not open in time ({exc})") from exc
+                time.sleep(1.0)
 
     def _execute(self, ws, session_id, code, deadline):
         msg_id = uuid.uuid4().hex
@@ -298,7 +315,10 @@ class Student:
         while not (idle and replied):
             if time.monotonic() > deadline:
                 raise StepTimeout(f"{self.name}: a cell did not finish in time")
-            msg = json.loads(ws.recv())
+            try:
+                msg = json.loads(ws.recv())
+            except websocket.WebSocketTimeoutException:
+                continue  # a slow cell on a loaded machine: keep waiting until the step's deadline
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind = msg["header"]["msg_type"]
