@@ -34,7 +34,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import platform  # noqa: E402
 from importlib import metadata  # noqa: E402
 
-import autograd  # noqa: E402
 import autograd.numpy as anp  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402

@@ -357,7 +357,7 @@ def lagrange_newton(f, g, x0, lam0, tol=1e-10, max_iter=50):
     """
     x = check_finite(as_float_array(x0, "x0"), "x0").copy()
     lam = np.atleast_1d(check_finite(as_float_array(lam0, "lam0"), "lam0")).copy()
-    m, n = lam.size, x.size
+    m = lam.size
     g_vec = _constraints(g)
 
     def lagrangian(z):
