@@ -472,7 +472,7 @@ def test_input_transformer_earns_nothing(graded):
 
 
 def test_gradebook_cannot_be_written_by_student_code(graded):
-    if any(m.startswith("WARNING: kernels run as the grader's own user") for m in graded["messages"]):
+    if _kernels_run_as_grader(graded):
         pytest.skip("no unprivileged kernel user here (not root, or useradd failed): " + " | ".join(graded["messages"]))
     from nbgrader.api import Gradebook
     nb = load(graded["course"] / "autograded" / "writer" / "ch02_curvature" / "ch02_curvature.ipynb")
@@ -505,10 +505,24 @@ def test_edited_test_cell_is_restored(graded):
     assert sum(r.points for r in ch01.values()) == 7
 
 
+def _kernels_run_as_grader(graded):
+    return any(m.startswith("WARNING: kernels run as the grader's own user") for m in graded["messages"])
+
+
 def test_tamper_column_is_empty_for_honest_work(graded):
+    """Honest work has nothing in the tamper column.
+
+    One exception, where no unprivileged kernel user is available (e.g. a checkout that user cannot
+    read): the 'writer' submission then *can* write 99 into every ch02 grade of the gradebook. The table
+    still comes from the notebooks, and the mismatch is reported on the ch02 rows it touched, which is
+    the documented behaviour; nothing else may appear.
+    """
     for r in graded["rows"]:
         if r.student in ("solution", "untouched", "warner", "cheater", "bomb", "misnamed"):
-            assert r.tamper == "", (r.student, r.assignment, r.tamper)
+            notes = [n for n in r.tamper.split("; ") if n]
+            if _kernels_run_as_grader(graded) and r.assignment == "ch02_curvature":
+                notes = [n for n in notes if not (n.startswith("gradebook: ") and "the table uses the notebook" in n)]
+            assert notes == [], (r.student, r.assignment, r.tamper)
 
 
 def test_hostile_suite_report(graded):
