@@ -19,7 +19,7 @@ from .operator import HessianOperator
 from .nn import MLP, CurvatureOperator
 from .krylov import cg, power_iteration, lanczos, hutchinson_trace, hutchpp_trace, spectral_density
 from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
-from . import problems
+from . import problems, report
 from . import analysis, plotting, widgets
 from . import costs, fd_study, widgets_hvp
 from . import race, optim_diagnostics, plotting_optim, widgets_optim
