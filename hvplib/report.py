@@ -10,12 +10,16 @@ the mathematics changes:
 
     count_in(lz.n_matvec, 15, 30)  →  "15–30"      (raises if the count is outside)
     approx(19_209)                 →  "19,000"     (two significant figures)
+    below(1.3e-15, 1e-12)          →  "< 1e-12"    (raises if |value| is not below the bound)
     below_power_of_ten(2.5e-11)    →  "< 1e-10"    (the next power of ten up)
+
+For a value at the level of rounding use ``below`` with a bound well above the
+noise: ``below_power_of_ten`` itself changes where the value crosses a power of ten.
 """
 import math
 import numbers
 
-__all__ = ["approx", "count_in", "below_power_of_ten"]
+__all__ = ["approx", "count_in", "below", "below_power_of_ten"]
 
 
 def _check_real(value, name):
@@ -77,11 +81,37 @@ def count_in(count, low, high):
     return f"{low:,}–{high:,}"
 
 
+def below(value, bound):
+    """Check ``|value| < bound`` and return the claim as text, ``"< 1e-12"``.
+
+    For a quantity whose digits are rounding noise (a residual of 1.3e-15 here is
+    1.5e-14 on another BLAS kernel): the bound is the claim, the same everywhere.
+    Raises ``AssertionError`` when the bound does not hold.
+
+    Parameters
+    ----------
+    value : real number, finite
+    bound : real number > 0
+
+    Returns
+    -------
+    str, the bound in ``g`` format
+    """
+    _check_real(value, "value")
+    _check_real(bound, "bound")
+    if bound <= 0:
+        raise ValueError(f"bound must be positive; got {bound!r}")
+    if not abs(value) < bound:
+        raise AssertionError(f"|value| = {abs(value)!r} is not below the claimed bound {bound!r}")
+    return f"< {bound:g}"
+
+
 def below_power_of_ten(value):
     """The smallest power of ten strictly above ``|value|``, as ``"< 1e-10"``.
 
-    For a quantity at the level of rounding (a residual, a distance to a minimiser)
-    whose digits are noise: ``below_power_of_ten(1.3e-15) == "< 1e-14"``.
+    For a trajectory value known to a few percent (a final training loss), printed
+    by its order: ``below_power_of_ten(2.46e-11) == "< 1e-10"``. Not for rounding
+    noise, which can straddle a power of ten: use :func:`below`.
 
     Parameters
     ----------

@@ -57,3 +57,14 @@ def test_wrong_types_raise_type_error(call):
 def test_bad_values_raise_value_error_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_below_checks_the_bound_and_prints_it():
+    assert report.below(1.3e-15, 1e-12) == "< 1e-12" and report.below(-1.5e-14, 1e-12) == "< 1e-12"
+    assert report.below(0.0, 1e-8) == "< 1e-08"
+    with pytest.raises(AssertionError, match="not below"):
+        report.below(2e-12, 1e-12)
+    with pytest.raises(ValueError, match="bound"):
+        report.below(1e-15, 0.0)
+    with pytest.raises(ValueError, match="value"):
+        report.below(float("nan"), 1.0)
