@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -37,6 +38,32 @@ ASSETS = [
 ]
 VENDOR_SRC = HERE / "_vendor_src"  # our own small scripts that go to _static/ (offline-shim.js)
 IGNORE = shutil.ignore_patterns("*.map", "*.md", "*.LICENSE.txt")
+
+
+def repository_url() -> str:
+    """The course's public repository (pyproject.toml, [project.urls] Repository)."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        return tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
+
+
+def colab_url(notebook: Path) -> str:
+    """Colab's address for a notebook of the repository: colab.research.google.com/github/<owner>/<repo>/blob/main/…"""
+    owner_repo = repository_url().removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/{notebook.relative_to(ROOT).as_posix()}"
+
+
+def with_colab_link(nbp: Path, dest: Path) -> nbformat.NotebookNode:
+    """Copy a chapter to ``dest`` with an "Open in Colab" line under its title (the page's first cell)."""
+    nb = nbformat.read(nbp, as_version=4)
+    link = nbformat.v4.new_markdown_cell(f"[Open this chapter in Colab]({colab_url(nbp)}) · "
+                                         "its first cell installs the course there")
+    link.pop("id", None)
+    if "id" in nb.cells[0]:
+        link["id"] = "open-in-colab"
+    first_md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+    nb.cells.insert(first_md + 1, link)
+    nbformat.write(nb, dest)
+    return nb
 
 
 def chapters() -> list[Path]:
@@ -87,10 +114,9 @@ def stage(src: Path) -> dict:
     pages = {}
     chapter_docs = []
     for nbp in chapters():
-        shutil.copy2(nbp, src / "notebooks" / nbp.name)
+        nb = with_colab_link(nbp, src / "notebooks" / nbp.name)
         doc = f"notebooks/{nbp.stem}"
         chapter_docs.append(doc)
-        nb = nbformat.read(nbp, as_version=4)
         pages[doc + ".html"] = {"kind": "chapter", "source": str(nbp.relative_to(ROOT)),
                                 "widgets": "widgets" in nb.metadata}
     shutil.copy2(ROOT / "notebooks" / "GLOSSARY.md", src / "notebooks" / "GLOSSARY.md")
