@@ -77,18 +77,21 @@ def newton_step_flops(n, K=400):
     return K * n * (n + 1) // 2 + n**3
 
 
-def direct_newton_flops(n, product_flops):
-    """Flops to solve H p = −g directly: form H column by column, then Cholesky, then two triangular solves.
+def direct_newton_flops(n, product_flops, assemble=True):
+    """Flops to solve H p = −g directly: (form H column by column,) then Cholesky, then two triangular solves.
 
-        n · product_flops  +  n³/3  +  2n²
+        n · product_flops  +  n³/3  +  2n²      (assemble=True: only products H v exist)
+                              n³/3  +  2n²      (assemble=False: H is stored already)
 
     (column j of H is the product H e_j; a Cholesky factorisation costs n³/3 flops; each triangular
-    solve n² flops).
+    solve n² flops). When a product costs a dense mat-vec, 2n², H is a stored matrix and its columns
+    are at hand: charging n such products to "assemble" it would count 2n³ that nobody spends.
 
     Parameters
     ----------
     n : int ≥ 1
     product_flops : float > 0, the flops of one Hessian-vector product
+    assemble : bool, whether H must first be built from n products
 
     Returns
     -------
@@ -96,7 +99,9 @@ def direct_newton_flops(n, product_flops):
     """
     n = _count(n)
     product_flops = check_positive(product_flops, "product_flops")
-    return n * product_flops + n**3 / 3 + 2.0 * n**2
+    if not isinstance(assemble, bool):
+        raise TypeError(f"assemble must be True or False; got {type(assemble).__name__}")
+    return (n * product_flops if assemble else 0.0) + n**3 / 3 + 2.0 * n**2
 
 
 def iterative_newton_flops(n, product_flops, k):

@@ -80,7 +80,7 @@ def plot_paths(f, paths, ax, xlim=(-2, 2), ylim=(-2, 2), levels=None, n=201, tit
 
 
 def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=1e-16,
-                     title="Convergence against cost"):
+                     title="Convergence against cost", styles=None):
     """Progress of each method against its cumulative cost, on a log scale.
 
     Parameters
@@ -94,6 +94,8 @@ def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=
     floor : values below it are drawn at it (f − f* can reach 0 or go slightly
         negative by rounding)
     title : str
+    styles : dict ``{method: (colour, line style)}``, or None to style the rows in
+        order; pass one dict to every panel so a method keeps its look everywhere
 
     Returns ax. Line i has ``gid`` = ``rows[i].method`` and the plotted data.
     """
@@ -103,13 +105,16 @@ def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=
         raise ValueError(f"y must be 'f_gap' or 'grad_norm'; got {y!r}")
     if y == "f_gap" and f_star is None:
         raise ValueError("y='f_gap' needs f_star")
+    missing = [row.method for row in rows if styles is not None and row.method not in styles]
+    if missing:
+        raise ValueError(f"styles has no entry for {missing}")
     for i, row in enumerate(rows):
         h = row.history
         values = np.asarray(h["f"], dtype=float) - f_star if y == "f_gap" else np.asarray(h["grad_norm"], float)
         xs = np.asarray(h["n_evaluations"], dtype=float) if x == "n_evaluations" else np.arange(values.size)
-        ax.plot(xs, np.maximum(values, floor), color=plotting.PALETTE[i % len(plotting.PALETTE)],
-                lw=1.8, label=row.method, gid=row.method,
-                ls=_LINESTYLES[i % len(_LINESTYLES)])
+        color, ls = (styles[row.method] if styles is not None
+                     else (plotting.PALETTE[i % len(plotting.PALETTE)], _LINESTYLES[i % len(_LINESTYLES)]))
+        ax.plot(xs, np.maximum(values, floor), color=color, lw=1.8, label=row.method, gid=row.method, ls=ls)
     ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xlabel("cumulative evaluations (f + ∇f + Hv + n·H)" if x == "n_evaluations" else "iteration")

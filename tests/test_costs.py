@@ -37,6 +37,17 @@ def test_direct_and_iterative_models():
     assert costs.CG_VECTOR_FLOPS == 10
 
 
+def test_direct_model_without_assembly_when_H_is_stored():
+    n, k = 5 * 10**5, 100
+    stored = costs.direct_newton_flops(n, 2.0 * n**2, assemble=False)
+    assert stored == pytest.approx(n**3 / 3 + 2 * n**2, rel=1e-15)
+    ratio = stored / costs.iterative_newton_flops(n, 2.0 * n**2, k)
+    assert ratio == pytest.approx((n**3 / 3 + 2 * n**2) / (k * (2 * n**2 + 10 * n)), rel=1e-12)
+    assert ratio == pytest.approx(n / (6 * k), rel=1e-2)                       # ≈ 8 × 10², not 5.8 × 10³
+    with pytest.raises(TypeError, match="assemble"):
+        costs.direct_newton_flops(n, 1.0, assemble="no")
+
+
 @pytest.mark.parametrize("call", [
     lambda: costs.newton_step_flops(0),
     lambda: costs.newton_step_flops(10, K=0),

@@ -216,3 +216,18 @@ def test_conditioning_explorer_redraws_on_change():
     assert len(box.figure.axes) == 2
     with pytest.raises(ValueError):
         widgets_optim.conditioning_explorer(kappa=0.5, show=False)
+
+
+def test_plot_convergence_styles_follow_the_method_not_its_position(rosen_rows):
+    _, rows = rosen_rows
+    styles = {row.method: (color, ls) for row, color, ls in
+              zip(rows, ["#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7"], ["-", "--", ":", "-.", "-"])}
+    forward, backward = Figure().subplots(), Figure().subplots()
+    plotting_optim.plot_convergence(rows, forward, f_star=0.0, styles=styles)
+    plotting_optim.plot_convergence(rows[::-1], backward, f_star=0.0, styles=styles)
+    for ax in (forward, backward):
+        for line in ax.lines:
+            color, ls = styles[line.get_gid()]
+            assert line.get_color() == color and line.get_linestyle() == ls
+    with pytest.raises(ValueError, match="no entry"):
+        plotting_optim.plot_convergence(rows, forward, f_star=0.0, styles={rows[0].method: ("k", "-")})
