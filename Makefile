@@ -88,7 +88,8 @@ $(PROXY_STAMP): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
 hub: $(HUB_STAMP) $(PROXY_STAMP)
 	$(PY) $(HUB_DIR)/hubctl.py start
 
-# JupyterHub end to end: hub, three students, nbgrader's exchange (about a minute and a half).
+# JupyterHub end to end, as root: hub, three students on their own unix accounts, the isolation attacks,
+# nbgrader's exchange, grades 10 / 0 / 5 (about three minutes).
 hub-test: $(HUB_STAMP) $(PROXY_STAMP)
 	HVP_HUB_TESTS=1 MPLBACKEND=Agg $(PY) -m pytest tests/hub -v -s
 
