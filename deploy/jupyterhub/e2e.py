@@ -101,6 +101,7 @@ class Tracker:
 
     def start_hub(self, cmd, cwd, env, log_path):
         log = open(log_path, "ab")
+        os.chmod(log_path, 0o600)
         try:
             self.hub = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
@@ -423,6 +424,7 @@ attempt("write into another student's home", lambda: open(os.path.join(P["victim
 attempt("read the course's source/ (solutions, hidden tests)", lambda: open(P["course_source"]).read(100))
 attempt("list the course folder", lambda: os.listdir(P["course"]))
 attempt("read the gradebook", lambda: open(P["gradebook"], "rb").read(100))
+attempt("read the hub's database", lambda: open(P["hub_db"], "rb").read(100))
 attempt("change the released assignment in the exchange", lambda: open(P["outbound_notebook"], "a").write(" "))
 attempt("list the submissions in the exchange", lambda: os.listdir(P["inbound"]))
 attempt("signal the hub's process", lambda: os.kill(P["hub_pid"], signal.SIGTERM))
@@ -791,7 +793,7 @@ def run(state=None, keep=False, log=print):
             "victim_home": victim_home, "victim_notebook": os.path.join(victim_home, "notebooks", CHAPTER),
             "course": str(where["course"]),
             "course_source": os.path.join(where["course"], "source", ASSIGNMENT, ASSIGNMENT + ".ipynb"),
-            "gradebook": os.path.join(where["course"], "gradebook.db"),
+            "gradebook": os.path.join(where["course"], "gradebook.db"), "hub_db": str(where["db"]),
             "outbound_notebook": os.path.join(exchange, "outbound", ASSIGNMENT, ASSIGNMENT + ".ipynb"),
             "inbound": inbound, "hub_pid": tracker.hub.pid, "victim_server_pid": pids[victim],
             "victim_contents_url": f"{base}/user/{victim}/api/contents/notebooks/{CHAPTER}",
@@ -799,7 +801,7 @@ def run(state=None, keep=False, log=print):
             "victim_feedback": os.path.join(where["course"], "feedback", acct[victim], ASSIGNMENT,
                                             ASSIGNMENT + ".html"),
         }
-        for p in ("victim_notebook", "course_source", "gradebook", "outbound_notebook"):
+        for p in ("victim_notebook", "course_source", "gradebook", "outbound_notebook", "hub_db"):
             assert os.path.exists(params[p]), f"attack target missing (the attack would prove nothing): {params[p]}"
 
         with step("attacks", times, log) as deadline:
@@ -869,7 +871,7 @@ def run(state=None, keep=False, log=print):
             report["grader_output"] = proc.stdout[-1500:]
 
         with step("export", times, log):
-            grades_csv = os.path.join(state, "grades.csv")
+            grades_csv = os.path.join(where["course"], "grades.csv")
             proc = hubctl.export(grades_csv, state=state)
             assert proc.returncode == 0, f"export failed:\n{proc.stdout}\n{proc.stderr}"
             with open(grades_csv, newline="", encoding="utf-8") as fh:

@@ -37,6 +37,9 @@ c = get_config()  # noqa: F821  (provided by traitlets)
 isolated = hubctl.isolation()
 if isolated:
     hubctl.require_reachable()
+    # The state folder is traversable by every account (they reach their homes and the exchange through it):
+    # what the hub writes there (database, cookie secret, pid files) is for root alone.
+    os.umask(0o077)
 where = hubctl.init_state()
 public_port, hub_port, proxy_api_port = hubctl.ports()
 ip = hubctl.ip()
