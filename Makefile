@@ -93,5 +93,11 @@ hub: $(HUB_STAMP) $(PROXY_STAMP)
 hub-test: $(HUB_STAMP) $(PROXY_STAMP)
 	HVP_HUB_TESTS=1 MPLBACKEND=Agg $(PY) -m pytest tests/hub -v -s
 
+# Load, as root (not in CI): 30 students log in within a minute and run chapter 01 at once; report in
+# build/hub-load.json (several minutes on two cores, every step bounded).
+.PHONY: hub-load
+hub-load: $(HUB_STAMP) $(PROXY_STAMP)
+	MPLBACKEND=Agg $(PY) $(HUB_DIR)/load.py --students 30 --login-window 60 --json build/hub-load.json
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis $(HUB_DIR)/node_modules slides/node_modules site/node_modules
