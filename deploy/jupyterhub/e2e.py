@@ -92,6 +92,7 @@ class Tracker:
         self.hub = None
         self.roots = []                # other processes whose trees are tracked (nbgrader commands)
         self.seen = {}                 # pid -> (create_time, cmdline head)
+        self.uid_under = {}            # watched root pid -> real uids seen in its tree
         self.servers = {}              # student -> server pid
         self.peak = {}                 # label -> peak RSS (bytes)
         self.interval = interval
@@ -151,6 +152,8 @@ class Tracker:
             with contextlib.suppress(psutil.Error):
                 for p in psutil.Process(pid).children(recursive=True):
                     self._remember(p)
+                    with contextlib.suppress(psutil.Error):
+                        self.uid_under.setdefault(pid, set()).add(p.uids().real)
         for p in children:
             self._remember(p)
         with self._lock:
@@ -678,6 +681,13 @@ def _bytes(text):
     return int(float(text[:-1]) * scale[text[-1]]) if text[-1] in scale else int(text)
 
 
+def _user(uid):
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
 def _refusals(log_text):
     return [line.split("REFUSED ", 1)[1] for line in log_text.splitlines() if "REFUSED " in line]
 
@@ -866,9 +876,16 @@ def run(state=None, keep=False, log=print):
             assert os.path.exists(os.path.join(where["course"], "submitted", acct[attacker], ASSIGNMENT, ASSIGNMENT + ".ipynb"))
 
         with step("autograde", times, log):
-            proc = hubctl.autograde(ASSIGNMENT, state=state, on_start=tracker.watch, timeout=DEADLINES["autograde"], capture=True)
+            grader = []
+            proc = hubctl.autograde(ASSIGNMENT, state=state, on_start=lambda p: (grader.append(p.pid), tracker.watch(p)),
+                                    timeout=DEADLINES["autograde"], capture=True)
             assert proc.returncode == 0, f"autograde failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
             report["grader_output"] = proc.stdout[-1500:]
+            # student code ran as the grader's unprivileged kernel user(s): neither root nor a student
+            kernel_uids = tracker.uid_under.get(grader[0], set()) - {0}
+            report["grading_uids"] = sorted(_user(u) for u in kernel_uids)
+            assert kernel_uids and not kernel_uids & set(report["server_uids"].values()), (
+                f"the grader's kernels ran as {report['grading_uids'] or 'root'}:\n{proc.stdout[-1500:]}")
 
         with step("export", times, log):
             grades_csv = os.path.join(where["course"], "grades.csv")

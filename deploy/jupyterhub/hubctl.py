@@ -463,7 +463,8 @@ def autograde(assignment, state=None, timeout=None, capture=False, on_start=None
 
     The grader runs every student's code in a kernel as its sandboxed kernel user (``nbgrader-kernel``, made
     when missing; a memory cap, a fresh home, the scratch gradebook out of reach), checks values outside the
-    kernel and scans for tampering. Writes ``grades/ASSIGNMENT.csv`` (one row per part) and the HTML feedback
+    kernel and scans for tampering. With isolation it runs on the servers' runtime (runtime.py), which that
+    user can execute wherever the checkout is. Writes ``grades/ASSIGNMENT.csv`` (one row per part) and the HTML feedback
     in ``feedback/<student>/ASSIGNMENT/`` of the course (with the submission's ``timestamp.txt`` and
     ``submission_secret.txt``, so that ``nbgrader release_feedback`` can hand it out). Returns the
     CompletedProcess of the grader; everything it started is ended by pid on a timeout or an interrupt.
@@ -487,7 +488,15 @@ def autograde(assignment, state=None, timeout=None, capture=False, on_start=None
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("JUPYTER", "HVP_", "JPY_")) and k != "LD_LIBRARY_PATH"}
         env.update(MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
-        proc = subprocess.Popen([sys.executable, str(GRADER), "grade", str(staged), "-o", str(out_csv),
+        # The grader runs student kernels as its unprivileged kernel user, which must be able to run the
+        # interpreter and import the course's packages: the servers' runtime is built for exactly that (the
+        # venv may sit in a checkout other users cannot traverse), so the grader runs on it when it exists.
+        python = sys.executable
+        import runtime
+        if isolation() and (where["runtime"] / "bin" / runtime.VERSION).exists():
+            python = str(where["runtime"] / "bin" / runtime.VERSION)
+            env.update(runtime.env(where["runtime"]))
+        proc = subprocess.Popen([python, str(GRADER), "grade", str(staged), "-o", str(out_csv),
                                  "--feedback", str(feedback)], cwd=scratch, env=env, stdin=subprocess.DEVNULL,
                                 stdout=pipe, stderr=pipe, text=True, start_new_session=True)
         try:

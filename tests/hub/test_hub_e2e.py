@@ -51,5 +51,6 @@ def test_class_on_jupyterhub():
     assert all(n >= 10 for n in report["chapter_cells_compared"].values())
     assert len(set(report["server_uids"].values())) == len(e2e.STUDENTS) and 0 not in report["server_uids"].values()
     assert len(report["attacks"]) >= 15 and all(a["ok"] for a in report["attacks"].values()), report["attacks"]
+    assert report["grading_uids"] and "root" not in report["grading_uids"], report["grading_uids"]
     assert report["leftover_processes"] == [], "the hub left processes behind (ended by the test)"
     assert sorted(report["accounts_removed"]) == sorted(e2e.TEST_PREFIX + n for n in [e2e.INSTRUCTOR, *e2e.STUDENTS])
