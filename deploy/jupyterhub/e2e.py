@@ -436,6 +436,22 @@ attempt("read another server's environment (its API token)",
         lambda: open("/proc/%d/environ" % P["victim_server_pid"], "rb").read(100))
 attempt("another student's notebook over the proxy, with one's own token",
         lambda: over_proxy(P["victim_contents_url"]))
+# The per-student limits (rlimits from the spawner's pre-exec): a runaway kernel stops at them.
+attempt("allocate 3 GiB in one's own kernel (a memory bomb)", lambda: len(bytearray(3 << 30)))
+def many_processes(n=400):
+    procs = []
+    try:
+        for _ in range(n):
+            procs.append(subprocess.Popen(["sleep", "60"]))
+        return len(procs)
+    except OSError as exc:
+        raise type(exc)(exc.errno, "after %d processes: %s" % (len(procs), exc.strerror)) from None
+    finally:
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
+attempt("start 400 processes (a fork bomb)", many_processes)
 
 # Submissions under the victim's name: nbgrader accepts them into the exchange (it cannot stop a student
 # writing a folder); the instructor's collect must refuse them. Recorded as made, judged after collect.
@@ -817,7 +833,8 @@ def run(state=None, keep=False, log=print):
         with step("attacks", times, log) as deadline:
             got = students[attacker].run_json(attack_code(ATTACKS_ON_FILES, params), deadline)
             for name, result in got["denied"].items():
-                expected = "HTTPError" if "proxy" in name else "PermissionError"
+                expected = ("HTTPError" if "proxy" in name else "MemoryError" if "memory bomb" in name
+                            else "BlockingIOError" if "fork bomb" in name else "PermissionError")
                 attacks[name] = {"expected": f"refused ({expected})",
                                  "observed": (f"refused ({result['error']}: {result['detail'][:80]})"
                                               if result["refused"] else f"ALLOWED: {result['detail']}"),

@@ -243,6 +243,7 @@ def run(n_students=30, login_window=60.0, keep=False, log=print):
                     failed[name] = f"chapter: {type(exc).__name__}: {str(exc)[:200]}"
         latency.phase = "after"
         times["all chapters"] = round(max(done_at.values()), 1) if done_at else None
+        report["chapter_cells_compared"] = sorted(set(compared.values()))
         report["chapter_s"] = ({"first": round(min(done_at.values()), 1),
                                 "median": round(statistics.median(done_at.values()), 1),
                                 "last": times["all chapters"]} if done_at else {})
