@@ -93,9 +93,16 @@ $(PROXY_STAMP): $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
 hub: $(HUB_STAMP) $(PROXY_STAMP)
 	$(PY) $(HUB_DIR)/hubctl.py start
 
-# JupyterHub end to end: hub, three students, nbgrader's exchange (about a minute and a half).
+# JupyterHub end to end, as root: hub, three students on their own unix accounts, the isolation attacks,
+# nbgrader's exchange, grades 10 / 0 / 5 (about three minutes).
 hub-test: $(HUB_STAMP) $(PROXY_STAMP)
 	HVP_HUB_TESTS=1 MPLBACKEND=Agg $(PY) -m pytest tests/hub -v -s
+
+# Load, as root (not in CI): 30 students log in within a minute and run chapter 01 at once; report in
+# build/hub-load.json (several minutes on two cores, every step bounded).
+.PHONY: hub-load
+hub-load: $(HUB_STAMP) $(PROXY_STAMP)
+	MPLBACKEND=Agg $(PY) $(HUB_DIR)/load.py --students 30 --login-window 60 --json build/hub-load.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis $(HUB_DIR)/node_modules slides/node_modules site/node_modules

@@ -3,28 +3,43 @@
 Start it with ``python deploy/jupyterhub/hubctl.py start`` (or ``make hub``); see README.md in this folder.
 Everything it writes goes to the state folder ``$HVP_HUB_STATE`` (default ``build/hub/``, ignored by git).
 
-What it sets up:
+What it sets up (the class default: isolation, the hub running as root):
 - the hub and its proxy (configurable-http-proxy 5.3.0, installed here by ``npm ci``) on ``$HVP_HUB_IP``
   (default 127.0.0.1: loopback only) and ports ``$HVP_HUB_PORT`` / ``$HVP_HUB_API_PORT`` / ``$HVP_PROXY_API_PORT``
   (default 8000 / 8081 / 8001);
-- one JupyterLab server per user, running this course environment (the venv the hub runs from: numpy, autograd,
-  hvplib, nbgrader, ...), its home in ``<state>/home/<user>`` with a copy of the chapters in ``~/notebooks``;
-- nbgrader's exchange in ``<state>/exchange``: students fetch and submit from JupyterLab's Assignments tab
-  (their submissions are filed under their hub login), the instructors (``$HVP_HUB_INSTRUCTORS``, default
-  ``instructor``: hub admins) get the formgrader and the course folder ``<state>/course`` (``~/course``);
+- one JupyterLab server per user, running as that user's own unix account ``btg-<login>``
+  (``$HVP_HUB_USER_PREFIX``; spawner.py: JupyterHub's LocalProcessSpawner with rlimits on memory and processes),
+  from ``<state>/runtime`` (runtime.py: this course environment -- numpy, autograd, hvplib, nbgrader, ... --
+  mirrored where every account can execute it), its home ``<state>/home/btg-<login>`` (0700) with a copy of
+  the chapters in ``~/notebooks``;
+- nbgrader's exchange in ``<state>/exchange`` (root's, 1777): students fetch and submit from JupyterLab's
+  Assignments tab (nbgrader files a submission under the unix account; collect only takes a submission owned
+  by the account it names, hub_exchange.py); the instructors (``$HVP_HUB_INSTRUCTORS``, default
+  ``instructor``: hub admins) get the formgrader and the course folder ``<state>/course`` (``~/course``, 0700,
+  their account's);
 - a service ``course-admin`` whose token (``<state>/course-admin.token``) drives the REST API for hubctl.py.
 
-Two places to change for a real class are marked  >>> REAL DEPLOYMENT <<<  below: the authenticator and the
-spawner.
+``$HVP_HUB_ISOLATION=0`` (``hubctl.py start --no-isolation``): every server as the hub's own unix user instead
+(SimpleLocalProcessSpawner), for one person's laptop only: students could read, change and forge each other's
+work.
+
+The place to change for a real class is marked  >>> REAL DEPLOYMENT <<<  below: the authenticator.
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hubctl  # noqa: E402  (this folder: paths and settings shared with the lecturer's commands)
+import runtime  # noqa: E402
 
 c = get_config()  # noqa: F821  (provided by traitlets)
 
+isolated = hubctl.isolation()
+if isolated:
+    hubctl.require_reachable()
+    # The state folder is traversable by every account (they reach their homes and the exchange through it):
+    # what the hub writes there (database, cookie secret, pid files) is for root alone.
+    os.umask(0o077)
 where = hubctl.init_state()
 public_port, hub_port, proxy_api_port = hubctl.ports()
 ip = hubctl.ip()
@@ -56,8 +71,13 @@ c.JupyterHub.cleanup_servers = True
 #   c.Authenticator.allow_all = False
 # and put the hub behind HTTPS (c.JupyterHub.ssl_cert / ssl_key, or a reverse proxy).
 c.JupyterHub.authenticator_class = "dummy"
-c.Authenticator.allow_all = True
 c.Authenticator.admin_users = hubctl.instructors()
+if isolated:
+    # Only the users made by `hubctl.py add-students` / `add-instructors` (they have unix accounts) may log in.
+    c.Authenticator.allow_all = False
+    c.Authenticator.allow_existing_users = True
+else:
+    c.Authenticator.allow_all = True
 
 # The lecturer's service account for the REST API (hubctl.py add-students, the end-to-end test).
 c.JupyterHub.services = [{"name": hubctl.ADMIN_SERVICE, "api_token": hubctl.admin_token()}]
@@ -68,32 +88,40 @@ c.JupyterHub.load_roles = [{
 }]
 
 # ---------------------------------------------------------------------------------------------------
-# The users' servers                                                    >>> REAL DEPLOYMENT <<<
+# The users' servers
 # ---------------------------------------------------------------------------------------------------
-# SimpleLocalProcessSpawner runs every user's server as the unix user running the hub, with its own HOME:
-# fine for the test and a trusted group; it does not isolate students from each other. For a class:
-# - one machine, real unix accounts: SystemdSpawner (pip install jupyterhub-systemdspawner) with
-#   c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner", c.SystemdSpawner.mem_limit = "1G",
-#   c.SystemdSpawner.cpu_limit = 1.0, the 'pam' authenticator, and the exchange in /srv/nbgrader/exchange
-#   (mode 1777); nbgrader then knows each student from the unix user, check_owner can stay True;
-# - containers: DockerSpawner with an image built from requirements.txt + requirements-grading.txt + this repo,
-#   the exchange as a shared volume mounted at the same path in every container;
-# - Kubernetes: zero-to-jupyterhub (the JupyterHub Helm chart) with that image in singleuser.image, the
-#   exchange on a ReadWriteMany volume (NFS) in singleuser.storage.extraVolumes/extraVolumeMounts, and the
-#   environment below in singleuser.extraEnv.
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = str(where["home"] / "{username}")
 c.Spawner.ip = ip
-c.Spawner.cmd = [os.path.join(os.path.dirname(sys.executable), "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"            # JupyterLab as the default UI
 c.Spawner.notebook_dir = "~"
-c.Spawner.start_timeout = 90
-c.Spawner.http_timeout = 60
-if hasattr(os, "geteuid") and os.geteuid() == 0:
-    c.Spawner.args = ["--allow-root"]     # otherwise a server started as root refuses to run (hub answers 500)
-# Memory and CPU limits are only enforced by spawners that can (SystemdSpawner, DockerSpawner, Kubernetes):
-# measured here, a student's server running chapter 01 in a kernel peaks at about 310 MiB (server ~150 MiB).
-c.Spawner.mem_limit = os.environ.get("HVP_HUB_MEM_LIMIT", "1G")
+c.Spawner.start_timeout = int(os.environ.get("HVP_HUB_START_TIMEOUT", "90"))
+c.Spawner.http_timeout = int(os.environ.get("HVP_HUB_HTTP_TIMEOUT", "60"))
+# Address space per process of a server and each of its kernels (measured: a server running chapter 01 in a
+# kernel uses ~310 MiB resident; address space is larger, threads reserve memory they never touch).
+c.Spawner.mem_limit = hubctl.mem_limit()
+if isolated:
+    # Each server as its own unix account, limits set in the pre-exec (spawner.py). Containers or Kubernetes
+    # instead: DockerSpawner / zero-to-jupyterhub (README.md, "Beyond one machine").
+    from spawner import StudentAccountSpawner  # noqa: E402
+    c.JupyterHub.spawner_class = StudentAccountSpawner
+    c.StudentAccountSpawner.user_prefix = hubctl.user_prefix()
+    c.StudentAccountSpawner.nproc_limit = hubctl.nproc_limit()
+    c.Spawner.env_keep = ["LANG", "LC_ALL"]   # nothing else of root's environment (PATH, PYTHONPATH, ...)
+    # The servers' Python: a mirror of this venv that every account can execute, rebuilt at each start and
+    # checked by running it as `nobody` (the hub refuses to start if that fails).
+    runtime.build(where["runtime"], log=print)
+    import pwd  # noqa: E402
+    nobody = pwd.getpwnam("nobody")
+    ok, why = runtime.probe(where["runtime"], nobody.pw_uid, nobody.pw_gid)
+    if not ok:
+        raise SystemExit(f"the servers' runtime in {where['runtime']} does not run as another user: {why}")
+    c.Spawner.cmd = [str(where["runtime"] / "bin" / "jupyterhub-singleuser")]
+else:
+    # SimpleLocalProcessSpawner: every server as the hub's unix user, its own HOME. No isolation, no limits.
+    c.JupyterHub.spawner_class = "simple"
+    c.SimpleLocalProcessSpawner.home_dir_template = str(where["home"] / "{username}")
+    c.Spawner.cmd = [os.path.join(os.path.dirname(sys.executable), "jupyterhub-singleuser")]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        c.Spawner.args = ["--allow-root"]  # otherwise a server started as root refuses to run (hub answers 500)
 
 
 def pre_spawn_hook(spawner):

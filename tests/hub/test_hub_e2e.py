@@ -34,16 +34,23 @@ def test_pins():
 
 @pytest.mark.skipif(not RUN_HUB, reason="starts JupyterHub and three servers: set HVP_HUB_TESTS=1 "
                                         "(make hub-test)")
-def test_class_on_jupyterhub(tmp_path):
-    """Hub, three students running a chapter over the proxy, nbgrader's exchange, grades 10 / 0 / 5."""
+def test_class_on_jupyterhub():
+    """Hub as root, three students on their own unix accounts running a chapter over the proxy, every
+    isolation attack refused, nbgrader's exchange, grades 10 / 0 / 5."""
     sys.path.insert(0, str(HUB_DIR))
     import e2e
 
-    report = e2e.run(str(tmp_path / "hub"), log=lambda line: print(line, flush=True))
+    # e2e makes its own state folder where the students' accounts can reach it (pytest's tmp_path is 0700)
+    report = e2e.run(None, log=lambda line: print(line, flush=True))
+    print("\n".join(["attack | expected | observed"] + e2e.attack_table(report)), flush=True)
     want, full = e2e.expected_scores()
     assert report["ok"]
     assert report["grades"] == {name: (score, full) for name, score in want.items()}
     assert report["grades"]["alice"][0] == full and report["grades"]["bob"][0] == 0
     assert 0 < report["grades"]["carol"][0] < full
     assert all(n >= 10 for n in report["chapter_cells_compared"].values())
+    assert len(set(report["server_uids"].values())) == len(e2e.STUDENTS) and 0 not in report["server_uids"].values()
+    assert len(report["attacks"]) >= 15 and all(a["ok"] for a in report["attacks"].values()), report["attacks"]
+    assert report["grading_uids"] and "root" not in report["grading_uids"], report["grading_uids"]
     assert report["leftover_processes"] == [], "the hub left processes behind (ended by the test)"
+    assert sorted(report["accounts_removed"]) == sorted(e2e.TEST_PREFIX + n for n in [e2e.INSTRUCTOR, *e2e.STUDENTS])
