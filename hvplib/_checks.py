@@ -16,6 +16,7 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_rng",
+    "check_function",
 ]
 
 
@@ -106,3 +107,10 @@ def check_rng(rng):
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be None, an integer seed or a numpy.random.Generator; got {type(rng).__name__}")
+
+
+def check_function(f, name="f"):
+    """Raise ``TypeError`` unless ``f`` is callable (the function to differentiate); return ``f``."""
+    if not callable(f):
+        raise TypeError(f"{name} must be a callable returning a scalar; got {type(f).__name__}")
+    return f

@@ -29,7 +29,7 @@ from autograd import make_jvp as _ag_make_jvp
 from autograd import numpy as anp
 from autograd.tracer import getval
 
-from ._checks import as_float_array, check_choice, check_finite, check_positive, check_same_shape
+from ._checks import as_float_array, check_choice, check_finite, check_function, check_positive, check_same_shape
 
 __all__ = [
     "HVP_METHODS",
@@ -49,17 +49,15 @@ FD_SCHEMES = ("central", "forward")
 
 
 # ---------------------------------------------------------------------------
-# Input checks specific to this module
+# Checks shared by everything that differentiates a user's f
 # ---------------------------------------------------------------------------
 
-def _check_function(f, name="f"):
-    if not callable(f):
-        raise TypeError(f"{name} must be a callable returning a scalar; got {type(f).__name__}")
-    return f
+def scalar_valued(f):
+    """Wrap f so that a non-scalar or complex output raises a clear error, even while traced.
 
-
-def _scalar_valued(f):
-    """Wrap f so that a non-scalar or complex output raises a clear error, even while traced."""
+    ``scalar_valued(f)(x) == f(x)`` for a real scalar f(x); otherwise ``ValueError`` (not a scalar)
+    or ``TypeError`` (complex). Used by every automatic derivative in hvplib.
+    """
 
     def f_checked(x):
         out = f(x)
@@ -89,13 +87,16 @@ def _prepare_v(v, x):
 
 def _prepare(f, x, v):
     """Check f, x and v together; return x, v as float arrays of one dtype."""
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
     return x, _prepare_v(v, x)
 
 
-def _finite_result(result, x, what):
-    """Cast to x's dtype and refuse NaN/inf: an undefined derivative is an error, not a value."""
+def finite_result(result, x, what):
+    """``result`` cast to x's dtype and shape; ``ValueError`` naming ``what`` if it holds NaN/inf.
+
+    An undefined derivative is an error, not a value. Shape: returns ``x.shape``.
+    """
     result = onp.asarray(result, dtype=x.dtype).reshape(x.shape)
     if not onp.all(onp.isfinite(result)):
         raise ValueError(
@@ -122,9 +123,9 @@ def gradient(f, x):
     -------
     ndarray, shape ``x.shape``, dtype of x (integers become float64)
     """
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
-    return _finite_result(_ag_grad(_scalar_valued(f))(x), x, "gradient")
+    return finite_result(_ag_grad(scalar_valued(f))(x), x, "gradient")
 
 
 def hessian(f, x):
@@ -143,10 +144,10 @@ def hessian(f, x):
     -------
     ndarray, shape ``(n, n)``, in the order of ``x.ravel()``
     """
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
     n = x.size
-    H = _ag_jacobian(_ag_grad(_scalar_valued(f)))(x)
+    H = _ag_jacobian(_ag_grad(scalar_valued(f)))(x)
     H = onp.asarray(H, dtype=x.dtype).reshape(n, n)
     if not onp.all(onp.isfinite(H)):
         raise ValueError("the Hessian is not finite at x: f or its derivatives overflow or are undefined there")
@@ -167,13 +168,13 @@ def hvp_forward_over_reverse(f, x, v):
     """
     x, v = _prepare(f, x, v)
     try:
-        _, Hv = _ag_make_jvp(_ag_grad(_scalar_valued(f)))(x)(v)
+        _, Hv = _ag_make_jvp(_ag_grad(scalar_valued(f)))(x)(v)
     except NotImplementedError as exc:
         raise NotImplementedError(
             f"forward mode has no rule for a function f uses ({exc}); "
             "use method='reverse_over_reverse' instead"
         ) from None
-    return _finite_result(Hv, x, "Hessian-vector product")
+    return finite_result(Hv, x, "Hessian-vector product")
 
 
 def hvp_reverse_over_reverse(f, x, v):
@@ -186,9 +187,9 @@ def hvp_reverse_over_reverse(f, x, v):
     Shapes: x, v of one shape; returns that shape.
     """
     x, v = _prepare(f, x, v)
-    g = _ag_grad(_scalar_valued(f))
+    g = _ag_grad(scalar_valued(f))
     Hv = _ag_grad(lambda y: anp.sum(g(y) * v))(x)
-    return _finite_result(Hv, x, "Hessian-vector product")
+    return finite_result(Hv, x, "Hessian-vector product")
 
 
 def hvp_finite_difference(f, x, v, eps=None, scheme="central"):
@@ -197,8 +198,8 @@ def hvp_finite_difference(f, x, v, eps=None, scheme="central"):
     Approximate; cost 2 gradients (central) or 2 with one reusable (forward).
     Shapes: x, v of one shape; returns that shape.
     """
-    _check_function(f)
-    return fd_hvp(_ag_grad(_scalar_valued(f)), x, v, eps=eps, scheme=scheme)
+    check_function(f)
+    return fd_hvp(_ag_grad(scalar_valued(f)), x, v, eps=eps, scheme=scheme)
 
 
 def hvp_explicit(f, x, v):
@@ -209,7 +210,7 @@ def hvp_explicit(f, x, v):
     """
     x, v = _prepare(f, x, v)
     H = hessian(f, x)
-    return _finite_result(H @ v.ravel(), x, "Hessian-vector product")
+    return finite_result(H @ v.ravel(), x, "Hessian-vector product")
 
 
 _METHOD_FUNCTIONS = {
@@ -330,4 +331,4 @@ def fd_hvp(grad_f, x, v, eps=None, scheme="central"):
         g_plus = _call_gradient(grad_f, x + step, x)
         g_zero = _call_gradient(grad_f, x, x)
         result = (g_plus - g_zero) / eps
-    return _finite_result(result, x, "finite-difference Hessian-vector product")
+    return finite_result(result, x, "finite-difference Hessian-vector product")

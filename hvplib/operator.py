@@ -4,8 +4,8 @@ from autograd import grad as _ag_grad
 from autograd import make_vjp as _ag_make_vjp
 from scipy.sparse.linalg import LinearOperator
 
-from ._checks import as_float_array, check_choice, check_finite
-from .hvp import HVP_METHODS, _check_function, _finite_result, _scalar_valued, hessian, hvp
+from ._checks import as_float_array, check_choice, check_finite, check_function
+from .hvp import HVP_METHODS, finite_result, scalar_valued, hessian, hvp
 
 __all__ = ["HessianOperator"]
 
@@ -38,7 +38,7 @@ class HessianOperator(LinearOperator):
     """
 
     def __init__(self, f, x, method="forward_over_reverse"):
-        _check_function(f)
+        check_function(f)
         check_choice(method, "method", HVP_METHODS)
         x = check_finite(as_float_array(x, "x"), "x")
         self.f = f
@@ -48,7 +48,7 @@ class HessianOperator(LinearOperator):
         self._cached_vjp = None
         self._dense = None
         if method == "reverse_over_reverse":
-            self._cached_vjp, _ = _ag_make_vjp(_ag_grad(_scalar_valued(f)))(self.x)
+            self._cached_vjp, _ = _ag_make_vjp(_ag_grad(scalar_valued(f)))(self.x)
         elif method == "explicit":
             self._dense = hessian(f, self.x)
         super().__init__(dtype=x.dtype, shape=(x.size, x.size))
@@ -69,7 +69,7 @@ class HessianOperator(LinearOperator):
         if self._dense is not None:
             Hv = self._dense @ v.ravel()
         elif self._cached_vjp is not None:
-            Hv = _finite_result(self._cached_vjp(v), self.x, "Hessian-vector product")
+            Hv = finite_result(self._cached_vjp(v), self.x, "Hessian-vector product")
         else:
             Hv = hvp(self.f, self.x, v, method=self.method)
         self.n_matvec += 1

@@ -12,6 +12,7 @@ import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from .._checks import as_float_array, check_finite
+from ..progress import progress_bar
 
 __all__ = ["as_square_operator", "as_vector", "as_real_number", "CountedOperator", "progress_bar", "KrylovResult", "random_sign_vector"]
 
@@ -103,39 +104,6 @@ def as_real_number(value, name):
 def random_sign_vector(rng, n):
     """Rademacher vector: entries ±1 with probability 1/2 each, shape ``(n,)``."""
     return rng.choice(np.array([-1.0, 1.0]), size=n)
-
-
-class _NoBar:
-    """Stand-in for a tqdm bar when progress is switched off."""
-
-    def update(self, n=1):
-        pass
-
-    def set_postfix(self, *args, **kwargs):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def progress_bar(progress, total=None, desc=None, unit="it"):
-    """A tqdm progress bar when ``progress`` is true, else an object that does nothing.
-
-    Use it as a context manager: ``with progress_bar(progress, total, "lanczos") as bar:``.
-    """
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False; got {type(progress).__name__}")
-    if not progress:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, leave=False)
 
 
 def _short(value):

@@ -19,8 +19,8 @@ import numpy as np
 from autograd import grad as _ag_grad
 from autograd import value_and_grad as _ag_value_and_grad
 
-from .._checks import check_choice
-from ..hvp import HVP_METHODS, _check_function, _scalar_valued, hessian, hvp
+from .._checks import check_choice, check_function
+from ..hvp import HVP_METHODS, scalar_valued, hessian, hvp
 
 __all__ = ["CountedObjective", "NonFiniteError"]
 
@@ -53,11 +53,11 @@ class CountedObjective:
     """
 
     def __init__(self, f, hvp_method="forward_over_reverse", hessp=None):
-        _check_function(f)
+        check_function(f)
         check_choice(hvp_method, "hvp_method", HVP_METHODS)
         if hessp is not None and not callable(hessp):
             raise TypeError(f"hessp must be None or a callable hessp(x, p); got {type(hessp).__name__}")
-        self.f = _scalar_valued(f)
+        self.f = scalar_valued(f)
         self.hvp_method = hvp_method
         self.hessp = hessp
         self._value_and_grad = _ag_value_and_grad(self.f)

@@ -119,7 +119,7 @@ def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse",
         while run.keep_going():
             x, g = run.x, run.g
             eta = forcing_term(run.grad_norm)
-            p, _ = truncated_cg(lambda d: obj.hvp(x, d), g, eta, max_iter=2 * x.size)
+            p, _ = truncated_cg(lambda d, x=x: obj.hvp(x, d), g, eta, max_iter=2 * x.size)
             alpha, x_new, f_new = backtracking(obj.value, x, run.fx, g, p, slack=ROUNDING_SLACK)
             if alpha is None:
                 run.line_search_failed()
