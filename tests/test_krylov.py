@@ -564,3 +564,57 @@ def test_results_have_readable_repr():
     assert "CGResult(" in repr(cg(M, np.ones(40)))
     assert "estimate=" in repr(hutchinson_trace(M, 3))
     assert "list of 2 arrays" in repr(spectral_density(M, n_probes=2, n_steps=5))
+
+
+# ---- the one CG kernel: damping, forcing-term stop, negative-curvature policy -------------------------
+
+def test_cg_solve_with_damping_matches_the_dense_solve_and_scipy():
+    import scipy.sparse.linalg as spla
+    from hvplib.krylov import cg_solve
+
+    rng = np.random.default_rng(3)
+    M = rng.normal(size=(30, 30))
+    C = M @ M.T / 30
+    b = rng.normal(size=30)
+    res = cg_solve(lambda v: C @ v, b, damping=0.5, rtol=1e-12, max_iter=200)
+    A = C + 0.5 * np.eye(30)
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, b), rtol=1e-9)
+    ref, info = spla.cg(A, b, rtol=1e-12, maxiter=200)
+    assert info == 0
+    np.testing.assert_allclose(res.x, ref, rtol=1e-8)
+    np.testing.assert_allclose(res.cx, C @ res.x, rtol=1e-9)     # the undamped product, kept for free
+    assert res.n_matvec == len(res.residuals) - 1
+    # cg on the same operator with damping is the same loop
+    public = cg(C, b, tol=1e-12, damping=0.5)
+    np.testing.assert_array_equal(public.x, res.x)
+    assert public.n_matvec == res.n_matvec and public.cx is None
+
+
+def test_cg_solve_negative_curvature_policies():
+    from hvplib.krylov import cg_solve
+
+    A = np.diag([1.0, -2.0])
+    b = np.array([0.0, -1.0])                      # b along the negative-curvature direction
+    stop = cg_solve(lambda v: A @ v, b, rtol=1e-10, max_iter=5)
+    assert stop.negative_curvature and not stop.converged
+    np.testing.assert_array_equal(stop.x, [0.0, 0.0])          # the last iterate: x_0 = 0
+    np.testing.assert_allclose(stop.curvature, -2.0)            # pᵀAp / pᵀp
+    sd = cg_solve(lambda v: A @ v, b, rtol=1e-10, max_iter=5, negative_curvature="steepest_descent")
+    np.testing.assert_allclose(sd.x, (b @ b) / abs(b @ A @ b) * b)  # (bᵀb / |bᵀAb|) b
+    np.testing.assert_allclose(sd.cx, A @ sd.x)
+    with pytest.raises(ValueError, match="negative_curvature"):
+        cg_solve(lambda v: A @ v, b, negative_curvature="ignore")
+
+
+def test_truncated_cg_keeps_the_shape_of_g_and_solves_to_the_forcing_term():
+    from hvplib.optimize import truncated_cg
+
+    rng = np.random.default_rng(4)
+    M = rng.normal(size=(6, 6))
+    H = M @ M.T + 6 * np.eye(6)
+    g = rng.normal(size=(2, 3))
+    p, neg = truncated_cg(lambda d: (H @ d.ravel()).reshape(2, 3), g, eta=1e-12, max_iter=50)
+    assert p.shape == (2, 3) and neg is False
+    np.testing.assert_allclose(p.ravel(), np.linalg.solve(H, -g.ravel()), rtol=1e-9)
+    loose, _ = truncated_cg(lambda d: (H @ d.ravel()).reshape(2, 3), g, eta=0.5, max_iter=50)
+    assert np.linalg.norm(H @ loose.ravel() + g.ravel()) <= 0.5 * np.linalg.norm(g)

@@ -25,7 +25,9 @@ import numpy as np
 
 from ..progress import progress_bar
 from .._checks import check_choice, check_positive, check_positive_int
+from ..krylov import cg_solve
 from ..nn import check_mlp
+from ..optimize import backtracking, forcing_term
 
 __all__ = [
     "pass_costs",
@@ -275,40 +277,17 @@ def train_gradient_descent(model, w0, X, y, step, n_steps, X_test=None, y_test=N
 # Hessian-free
 # ---------------------------------------------------------------------------------------------------
 
-def _damped_cg(product, g, damping, x0, max_iter, tol):
-    r"""CG on :math:`(C + \lambda I)p = -g` from ``x0``; returns ``(p, Cp, n_products, negative_curvature)``.
+def _trial_losses(objective):
+    """``(value, trials)``: ``value(w)`` is E(w) (``inf`` where w or E is not finite), each call kept in ``trials``."""
+    trials = []
 
-    Stops when ``‖r‖ ≤ tol·‖g‖`` or after ``max_iter`` products. ``Cp = C p`` (undamped) is kept up to date
-    from the products already made, so the quadratic model at ``p`` costs nothing extra. A direction with
-    ``dᵀ(C + λI)d ≤ 0`` (possible only for an indefinite Hessian) ends CG at the current ``p``.
-    """
-    n_products = 0
-    p = np.zeros_like(g) if x0 is None else x0.copy()
-    Cp = np.zeros_like(g)
-    if x0 is not None and np.any(x0):
-        Cp = product(p)
-        n_products += 1
-    r = -g - (Cp + damping * p)                 # r = b − A p with b = −g, A = C + λI
-    d = r.copy()
-    rr = float(r @ r)
-    target = tol * float(np.linalg.norm(g))
-    for _ in range(max_iter):
-        if np.sqrt(rr) <= target:
-            break
-        Cd = product(d)
-        n_products += 1
-        Ad = Cd + damping * d
-        dAd = float(d @ Ad)
-        if dAd <= 0:
-            return p, Cp, n_products, True
-        alpha = rr / dAd
-        p = p + alpha * d                        # p_{i+1} = p_i + α d_i
-        Cp = Cp + alpha * Cd                     # C p_{i+1}, for the model value
-        r = r - alpha * Ad                       # r_{i+1} = r_i − α A d_i
-        rr_new = float(r @ r)
-        d = r + (rr_new / rr) * d                # d_{i+1} = r_{i+1} + β d_i
-        rr = rr_new
-    return p, Cp, n_products, False
+    def value(w):
+        with np.errstate(all="ignore"):
+            E = float(objective.loss(w)) if np.all(np.isfinite(w)) else np.inf
+        trials.append(E)
+        return E
+
+    return value, trials
 
 
 def hessian_free(model, w0, X, y, n_iter, damping=1.0, curvature="gauss-newton", cg_max_iter=50,
@@ -389,31 +368,23 @@ def hessian_free(model, w0, X, y, n_iter, damping=1.0, curvature="gauss-newton",
     with progress_bar(progress, n_iter, "Hessian-free") as bar:
         for _ in range(n_iter):
             gnorm = float(np.linalg.norm(g))
-            tol = cg_tol if cg_tol is not None else min(0.5, np.sqrt(gnorm))
+            tol = cg_tol if cg_tol is not None else forcing_term(gnorm, cap=0.5)
             x0 = None if (p_prev is None or warm_start == 0.0) else warm_start * p_prev
-            p, Cp, n_prod, _ = _damped_cg(op.matvec, g, lam, x0, cg_max_iter, tol)
+            solve = cg_solve(op.matvec, -g, x0=x0, damping=lam, rtol=tol, max_iter=cg_max_iter)
+            p, Cp, n_prod = solve.x, solve.cx, solve.n_matvec
             rec.n_products += n_prod
             slope = float(g @ p)
             model_decrease = slope + 0.5 * float(p @ Cp)          # M(p) − M(0), undamped
-            alpha, E_new = 1.0, None
-            if slope < 0:
-                for _trial in range(20):
-                    rec.n_loss += 1
-                    with np.errstate(all="ignore"):
-                        E_try = float(objective.loss(w + alpha * p)) if np.all(np.isfinite(p)) else np.inf
-                    if np.isfinite(E_try) and E_try <= E + 1e-2 * alpha * slope:
-                        E_new = E_try
-                        break
-                    if _trial == 0:
-                        E_full = E_try
-                    alpha *= 0.8
+            value, trials = _trial_losses(objective)
+            alpha, w_new, E_new = backtracking(value, w, E, g, p, alpha0=1.0, c1=1e-2, shrink=0.8, max_trials=20)
+            rec.n_loss += len(trials)
             if E_new is None:                                     # rejected: trust the model less
                 lam *= 1.5
                 p_prev = None
                 rec.record(w, E, damping=lam, cg_iterations=n_prod)
                 bar.update()
                 continue
-            E_at_full = E_new if alpha == 1.0 else E_full
+            E_at_full = trials[0]                                 # E(w + p), for the reduction ratio
             rho = (E_at_full - E) / model_decrease if model_decrease < 0 else -np.inf
             step_lam = lam
             if rho < 0.25:
@@ -421,7 +392,7 @@ def hessian_free(model, w0, X, y, n_iter, damping=1.0, curvature="gauss-newton",
             elif rho > 0.75:
                 lam *= 2.0 / 3.0
             p_prev = p
-            w = w + alpha * p
+            w = w_new
             op = build(w)
             rec.n_grad += 1
             E, g = float(op.loss_value), op.gradient
