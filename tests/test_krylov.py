@@ -618,3 +618,38 @@ def test_truncated_cg_keeps_the_shape_of_g_and_solves_to_the_forcing_term():
     np.testing.assert_allclose(p.ravel(), np.linalg.solve(H, -g.ravel()), rtol=1e-9)
     loose, _ = truncated_cg(lambda d: (H @ d.ravel()).reshape(2, 3), g, eta=0.5, max_iter=50)
     assert np.linalg.norm(H @ loose.ravel() + g.ravel()) <= 0.5 * np.linalg.norm(g)
+
+
+# ---- one Lanczos recurrence, one broadening ------------------------------------------------------------
+
+@pytest.mark.parametrize("reorthogonalize", [True, False])
+def test_slq_tridiagonal_from_the_shared_recurrence_has_the_dense_spectrum(reorthogonalize):
+    from hvplib.krylov._common import CountedOperator
+    from hvplib.krylov.density import lanczos_tridiagonal
+    from scipy.linalg import eigh_tridiagonal
+
+    rng = np.random.default_rng(5)
+    Q, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    lam = np.linspace(-2.0, 5.0, 12)
+    A = Q @ np.diag(lam) @ Q.T
+    v = rng.normal(size=12)
+    v /= np.linalg.norm(v)
+    alpha, beta = lanczos_tridiagonal(CountedOperator(A), v, 12, reorthogonalize)
+    theta = eigh_tridiagonal(alpha, beta, eigvals_only=True)
+    np.testing.assert_allclose(theta[[0, -1]], lam[[0, -1]], atol=1e-8)   # the extremes, in either mode
+    if reorthogonalize:
+        np.testing.assert_allclose(theta, lam, atol=1e-10)                # all of them, with a full basis
+    np.testing.assert_allclose(alpha[0], v @ A @ v, rtol=1e-12)          # α₁ = vᵀAv
+
+
+def test_broaden_is_the_gaussian_mixture_and_spectral_density_integrates_to_one():
+    from hvplib.krylov.density import broaden
+
+    grid = np.linspace(-3, 3, 601)
+    nodes, weights = [np.array([0.0, 1.0]), np.array([-1.0])], [np.array([0.25, 0.75]), np.array([1.0])]
+    sigma = 0.3
+    g = lambda t, c: np.exp(-((t - c) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))  # noqa: E731
+    expected = (0.25 * g(grid, 0.0) + 0.75 * g(grid, 1.0) + g(grid, -1.0)) / 2
+    np.testing.assert_allclose(broaden(nodes, weights, grid, sigma), expected, rtol=1e-12)
+    res = spectral_density(np.diag(np.linspace(1.0, 4.0, 40)), n_probes=4, n_steps=20, rng=0)
+    np.testing.assert_allclose(np.trapezoid(res.density, res.grid), 1.0, rtol=1e-12)

@@ -8,8 +8,8 @@ r"""Tools for chapter 05 (deep-learning loss landscapes) and the lab of chapter 
   :math:`\lambda_{\max}` (warm-started power iteration), for the edge of stability;
 - :class:`BatchNormNet` — a tiny network with a batch-normalization layer, written in ``autograd.numpy``,
   whose loss is invariant to shifting and rescaling the pre-normalization parameters (training mode);
-- :func:`broaden` — a quadrature rule (nodes, weights) smoothed into a density, as in
-  :func:`hvplib.krylov.spectral_density`, for any width σ.
+- :func:`broaden` — a quadrature rule (nodes, weights) smoothed into a density for any width σ (the one
+  broadening of :mod:`hvplib.krylov.density`, re-exported here for chapter 05).
 """
 import dataclasses
 
@@ -18,6 +18,7 @@ import numpy as np
 
 from ..progress import progress_bar
 from .._checks import as_float_array, check_choice, check_finite, check_positive, check_positive_int, check_rng
+from ..krylov.density import broaden
 from ..nn import check_mlp
 
 __all__ = [
@@ -451,33 +452,3 @@ class BatchNormNet:
         for name in ("W1", "b1"):
             v[self.slices[name]] = theta[self.slices[name]]
         return v
-
-
-# ---------------------------------------------------------------------------------------------------
-# Broadening a quadrature rule into a density
-# ---------------------------------------------------------------------------------------------------
-
-def broaden(nodes, weights, grid, sigma):
-    r"""Smooth point masses into a density: :math:`\rho(t) = \frac{1}{n_p}\sum_{p}\sum_j \tau_{pj}\, g_\sigma(t - \theta_{pj})`.
-
-    Parameters
-    ----------
-    nodes, weights : list of arrays (one pair per probe, as in ``DensityResult``), or a single pair of
-        arrays (e.g. all eigenvalues with weights 1/n for the exact density)
-    grid : array_like, shape (G,)
-    sigma : float > 0
-        Width of the Gaussian :math:`g_\sigma(t) = e^{-t^2/2\sigma^2} / (\sigma\sqrt{2\pi})`.
-
-    Returns
-    -------
-    ndarray, shape (G,): the density, integrating to Σ weights / n_probes (1 for SLQ rules) on the real line.
-    """
-    sigma = check_positive(sigma, "sigma")
-    grid = np.asarray(grid, dtype=float)
-    if isinstance(nodes, np.ndarray) and nodes.ndim == 1:
-        nodes, weights = [nodes], [weights]
-    total = np.zeros_like(grid)
-    for theta, tau in zip(nodes, weights):
-        z = (grid[:, None] - np.asarray(theta, dtype=float)[None, :]) / sigma
-        total += np.exp(-0.5 * z**2) @ np.asarray(tau, dtype=float)
-    return total / (len(nodes) * sigma * np.sqrt(2 * np.pi))

@@ -9,7 +9,7 @@ which stays readable under the common forms of colour blindness.
 import numpy as np
 
 from .._checks import as_float_array, check_finite, check_positive
-from ..course.landscape import broaden
+from ..krylov.density import broaden
 from . import plotting
 from .plotting import OKABE_ITO, PALETTE
 from .widgets import connect, new_figure
