@@ -43,9 +43,9 @@ from collections import namedtuple
 import numbers
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator
 
 from ._checks import as_float_array, check_choice, check_finite, check_positive_int, check_rng
+from .operator import CountedLinearOperator
 
 __all__ = [
     "MLP",
@@ -818,7 +818,7 @@ def check_mlp(model, name="model"):
     return model
 
 
-class CurvatureOperator(LinearOperator):
+class CurvatureOperator(CountedLinearOperator):
     """A symmetric curvature matrix (Hessian or Gauss–Newton) at a fixed point, as a LinearOperator.
 
     Made by :meth:`MLP.hessian_operator` and :meth:`MLP.ggn_operator`; works with ``@``, ``matvec``,
@@ -833,24 +833,15 @@ class CurvatureOperator(LinearOperator):
     """
 
     def __init__(self, product, w, cache, gradient, kind):
-        super().__init__(dtype=w.dtype, shape=(w.size, w.size))
-        self._product, self._w, self._cache = product, w, cache
+        super().__init__(w.dtype, w.size)
+        self._pass, self._w, self._cache = product, w, cache
         self.gradient, self.loss_value, self.kind = gradient, w.dtype.type(cache.E), kind
-        self.n_matvec = 0
 
-    def _matvec(self, v):
-        v = _check_vector(np.ravel(v), "v", self.shape[0], self.dtype)
-        self.n_matvec += 1
-        return self._product(self._w, v, self._cache)
+    def _as_direction(self, v):
+        return _check_vector(np.ravel(v), "v", self.shape[0], self.dtype)
 
-    _rmatvec = _matvec
-
-    def reset_count(self):
-        """Set the product counter ``n_matvec`` back to zero."""
-        self.n_matvec = 0
-
-    def _adjoint(self):
-        return self
+    def _product(self, v):
+        return self._pass(self._w, v, self._cache)
 
     def __repr__(self):
         return f"<{self.shape[0]}x{self.shape[1]} {self.kind} CurvatureOperator, dtype={self.dtype}, n_matvec={self.n_matvec}>"

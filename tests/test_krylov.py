@@ -653,3 +653,30 @@ def test_broaden_is_the_gaussian_mixture_and_spectral_density_integrates_to_one(
     np.testing.assert_allclose(broaden(nodes, weights, grid, sigma), expected, rtol=1e-12)
     res = spectral_density(np.diag(np.linspace(1.0, 4.0, 40)), n_probes=4, n_steps=20, rng=0)
     np.testing.assert_allclose(np.trapezoid(res.density, res.grid), 1.0, rtol=1e-12)
+
+
+def test_every_operator_counts_through_one_base():
+    import autograd.numpy as anp
+
+    import hvplib as hv
+    from hvplib.krylov._common import CountedOperator
+    from hvplib.operator import CountedLinearOperator
+
+    x = np.array([0.5, -1.0, 2.0])
+    f = lambda y: anp.sum(y**4) / 4 + y[0] * y[1]  # noqa: E731
+    H = np.diag(3 * x**2) + np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])      # the closed form
+    net = hv.MLP([2, 3, 1])
+    w = net.init_params(0)
+    X, t = np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1.0], [0.0]])
+    ops = [hv.HessianOperator(f, x), net.hessian_operator(w, X, t), CountedOperator(H)]
+    for op in ops:
+        assert isinstance(op, CountedLinearOperator)
+        n = op.shape[0]
+        for i in range(3):
+            op.matvec(np.eye(n)[i % n])
+        assert op.n_matvec == 3
+        op.reset_count()
+        assert op.n_matvec == 0 and op.H is op          # symmetric: the adjoint is the operator
+    np.testing.assert_allclose(ops[0] @ np.ones(3), H @ np.ones(3), rtol=1e-12)
+    dense = net.hessian(w, X, t)
+    np.testing.assert_allclose(ops[1] @ np.ones(net.num_params), dense @ np.ones(net.num_params), rtol=1e-10)

@@ -26,12 +26,12 @@ import numpy as np
 
 from .._checks import check_positive
 from ..hvp import gradient
+from ..optimize import STATUS_REASONS
 
 __all__ = ["RaceMethod", "RaceRow", "ours", "scipy_minimize", "run_race", "format_table"]
 
-#: short reasons for :attr:`hvplib.OptimizeResult.status`
-OUR_STOPS = {0: "converged (‖g‖ ≤ tol)", 1: "max_iter reached", 2: "line search failed",
-             3: "non-finite value"}
+#: short reasons for :attr:`hvplib.OptimizeResult.status` (the status table of :mod:`hvplib.optimize`)
+OUR_STOPS = STATUS_REASONS
 
 
 @dataclasses.dataclass(repr=False)

@@ -3,15 +3,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["OptimizeResult", "STATUS_MESSAGES"]
+__all__ = ["OptimizeResult", "STATUS", "STATUS_MESSAGES", "STATUS_REASONS"]
 
-#: ``status`` codes shared by all optimizers (as in SciPy, 0 means success).
-STATUS_MESSAGES = {
-    0: "converged: gradient norm <= tol",
-    1: "maximum number of iterations reached",
-    2: "line search failed: no step length gives sufficient decrease",
-    3: "f, its gradient or a Hessian product became NaN or infinite",
+#: The one status table: ``status`` code → (message, short reason for tables). As in SciPy, 0 is success.
+STATUS = {
+    0: ("converged: gradient norm <= tol", "converged (‖g‖ ≤ tol)"),
+    1: ("maximum number of iterations reached", "max_iter reached"),
+    2: ("line search failed: no step length gives sufficient decrease", "line search failed"),
+    3: ("f, its gradient or a Hessian product became NaN or infinite", "non-finite value"),
 }
+#: ``status`` → the message of a run that stopped with it
+STATUS_MESSAGES = {code: message for code, (message, _) in STATUS.items()}
+#: ``status`` → the short reason shown in the race tables of chapter 04
+STATUS_REASONS = {code: reason for code, (_, reason) in STATUS.items()}
 
 
 @dataclass(repr=False)
