@@ -22,10 +22,14 @@ method                            formula                cost (≈ × one gradie
 
 ``f`` must be written with ``autograd.numpy`` for the automatic methods.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as onp
 from autograd import grad as _ag_grad
 from autograd import jacobian as _ag_jacobian
 from autograd import make_jvp as _ag_make_jvp
+from autograd import make_vjp as _ag_make_vjp
 from autograd import numpy as anp
 from autograd.tracer import getval
 
@@ -33,6 +37,8 @@ from ._checks import as_float_array, check_choice, check_finite, check_function,
 
 __all__ = [
     "HVP_METHODS",
+    "HVP_REGISTRY",
+    "HVPMethod",
     "default_eps",
     "gradient",
     "hessian",
@@ -44,7 +50,6 @@ __all__ = [
     "hvp_explicit",
 ]
 
-HVP_METHODS = ("forward_over_reverse", "reverse_over_reverse", "finite_difference", "explicit")
 FD_SCHEMES = ("central", "forward")
 
 
@@ -213,11 +218,52 @@ def hvp_explicit(f, x, v):
     return finite_result(H @ v.ravel(), x, "Hessian-vector product")
 
 
-_METHOD_FUNCTIONS = {
-    "forward_over_reverse": hvp_forward_over_reverse,
-    "reverse_over_reverse": hvp_reverse_over_reverse,
-    "explicit": hvp_explicit,
+# ---------------------------------------------------------------------------
+# The registry: every HVP method is named here once
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HVPMethod:
+    """One HVP method: its one-shot product and its product at a fixed point.
+
+    ``product(f, x, v, eps)`` is H(x) v (shape of x); ``at_point(f, x)`` does the work that can be
+    shared by many products at the same x (a recorded graph, a dense H) and returns ``v ↦ H(x) v``;
+    :class:`hvplib.HessianOperator` uses it. Adding a method means adding one entry to
+    :data:`HVP_REGISTRY`; ``hvp``, ``HessianOperator``, ``hessp`` and the optimizers pick it up.
+    """
+
+    name: str
+    product: Callable
+    at_point: Callable
+
+
+def _recorded_reverse_over_reverse(f, x):
+    """The gradient's graph recorded once at x; each product is one reverse sweep through it."""
+    vjp, _ = _ag_make_vjp(_ag_grad(scalar_valued(f)))(x)
+    return lambda v: finite_result(vjp(v), x, "Hessian-vector product")
+
+
+def _dense_at(f, x):
+    """H formed once (n gradients, n² memory); each product is a dense matrix-vector product."""
+    H = hessian(f, x)
+    return lambda v: H @ v.ravel()
+
+
+#: name → :class:`HVPMethod`, in the order the course presents them
+HVP_REGISTRY = {
+    method.name: method
+    for method in (
+        HVPMethod("forward_over_reverse", lambda f, x, v, eps: hvp_forward_over_reverse(f, x, v),
+                  lambda f, x: lambda v: hvp_forward_over_reverse(f, x, v)),
+        HVPMethod("reverse_over_reverse", lambda f, x, v, eps: hvp_reverse_over_reverse(f, x, v),
+                  _recorded_reverse_over_reverse),
+        HVPMethod("finite_difference", lambda f, x, v, eps: hvp_finite_difference(f, x, v, eps=eps),
+                  lambda f, x: lambda v: hvp_finite_difference(f, x, v)),
+        HVPMethod("explicit", lambda f, x, v, eps: hvp_explicit(f, x, v), _dense_at),
+    )
 }
+#: the names of the HVP methods (the keys of :data:`HVP_REGISTRY`)
+HVP_METHODS = tuple(HVP_REGISTRY)
 
 
 def hvp(f, x, v, method="forward_over_reverse", eps=None):
@@ -250,9 +296,7 @@ def hvp(f, x, v, method="forward_over_reverse", eps=None):
     """
     check_choice(method, "method", HVP_METHODS)
     eps = check_positive(eps, "eps", allow_none=True)
-    if method == "finite_difference":
-        return hvp_finite_difference(f, x, v, eps=eps)
-    return _METHOD_FUNCTIONS[method](f, x, v)
+    return HVP_REGISTRY[method].product(f, x, v, eps)
 
 
 # ---------------------------------------------------------------------------

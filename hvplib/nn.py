@@ -402,7 +402,8 @@ class MLP:
         """Random parameters: normal weights, zero biases.
 
         Std of W of a layer: Glorot, ``sqrt(2 / (n_in + n_out))``, or He, ``sqrt(2 / n_in)``, for layers
-        feeding a relu. ``rng`` is None (seed 0), an int seed or a ``numpy.random.Generator``.
+        feeding a relu. ``rng`` is an int seed, a ``numpy.random.Generator`` or None (fresh entropy, as in NumPy);
+        it is the only argument, so it may be given by position (``net.init_params(0)``).
 
         Returns
         -------

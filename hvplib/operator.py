@@ -1,11 +1,9 @@
 """The Hessian at a fixed point as a SciPy ``LinearOperator`` that only does products."""
 import numpy as np
-from autograd import grad as _ag_grad
-from autograd import make_vjp as _ag_make_vjp
 from scipy.sparse.linalg import LinearOperator
 
 from ._checks import as_float_array, check_choice, check_finite, check_function
-from .hvp import HVP_METHODS, finite_result, scalar_valued, hessian, hvp
+from .hvp import HVP_METHODS, HVP_REGISTRY
 
 __all__ = ["CountedLinearOperator", "HessianOperator"]
 
@@ -80,12 +78,7 @@ class HessianOperator(CountedLinearOperator):
         self.f = f
         self.x = x.copy()
         self.method = method
-        self._cached_vjp = None
-        self._dense = None
-        if method == "reverse_over_reverse":
-            self._cached_vjp, _ = _ag_make_vjp(_ag_grad(scalar_valued(f)))(self.x)
-        elif method == "explicit":
-            self._dense = hessian(f, self.x)
+        self._product_at = HVP_REGISTRY[method].at_point(f, self.x)   # the work shared by all products
         super().__init__(x.dtype, x.size)
 
     def _as_direction(self, v):
@@ -96,13 +89,7 @@ class HessianOperator(CountedLinearOperator):
         return v.reshape(self.x.shape).astype(self.dtype, copy=False)
 
     def _product(self, v):
-        if self._dense is not None:
-            Hv = self._dense @ v.ravel()
-        elif self._cached_vjp is not None:
-            Hv = finite_result(self._cached_vjp(v), self.x, "Hessian-vector product")
-        else:
-            Hv = hvp(self.f, self.x, v, method=self.method)
-        return np.asarray(Hv, dtype=self.dtype).ravel()
+        return np.asarray(self._product_at(v), dtype=self.dtype).ravel()
 
     def __repr__(self):
         n = self.shape[0]

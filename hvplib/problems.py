@@ -133,7 +133,7 @@ class QuadraticProblem(Problem):
         return self.x_star + scale * e / np.linalg.norm(e)
 
 
-def make_quadratic(eigenvalues=None, kappa=None, n=2, b=None, rng=None):
+def make_quadratic(eigenvalues=None, kappa=None, n=2, b=None, *, rng=None):
     """A strongly convex quadratic ½ xᵀA x − bᵀx with a chosen spectrum.
 
     Give either ``eigenvalues`` (all > 0) or ``kappa`` (then the n eigenvalues
@@ -222,7 +222,7 @@ def _load_dataset(data, m, d, rng):
     return bunch.data, (bunch.target % 2 == 0).astype(float)
 
 
-def make_logistic_regression(data="synthetic", reg=1e-2, m=500, d=10, rng=None):
+def make_logistic_regression(data="synthetic", reg=1e-2, m=500, d=10, *, rng=None):
     """Regularized logistic-regression loss on a data set shipped with the code.
 
     Parameters

@@ -680,3 +680,32 @@ def test_every_operator_counts_through_one_base():
     np.testing.assert_allclose(ops[0] @ np.ones(3), H @ np.ones(3), rtol=1e-12)
     dense = net.hessian(w, X, t)
     np.testing.assert_allclose(ops[1] @ np.ones(net.num_params), dense @ np.ones(net.num_params), rtol=1e-10)
+
+
+# ---- the API convention: product budgets are max_matvec (old names accepted), rng keyword-only ---------
+
+def test_budgets_are_max_matvec_and_the_old_names_still_work():
+    A = np.diag(np.arange(1.0, 31.0))
+    b = np.ones(30)
+    assert cg(A, b, max_matvec=5).n_matvec == cg(A, b, max_iter=5).n_matvec == 5
+    assert power_iteration(A, max_matvec=7, rng=0).n_matvec == power_iteration(A, max_iter=7, rng=0).n_matvec == 7
+    new, old = hutchinson_trace(A, max_matvec=12, rng=1), hutchinson_trace(A, n_samples=12, rng=1)
+    assert new.n_matvec == 12 and new.estimate == old.estimate
+    new, old = hutchpp_trace(A, max_matvec=9, rng=1), hutchpp_trace(A, n_matvec=9, rng=1)
+    assert new.n_matvec == 9 and new.estimate == old.estimate
+    np.testing.assert_allclose(hutchpp_trace(A, max_matvec=90, rng=0).estimate, A.trace(), rtol=1e-12)
+    with pytest.raises(TypeError, match="max_matvec or its old name n_samples"):
+        hutchinson_trace(A, max_matvec=3, n_samples=3)
+
+
+def test_rng_is_keyword_only_and_none_means_fresh_entropy_as_in_numpy():
+    M = np.random.default_rng(9).normal(size=(30, 30))
+    A = M + M.T                                   # off-diagonal entries: zᵀAz depends on the signs z
+    with pytest.raises(TypeError):
+        power_iteration(A, 1e-8, 100, None, 0.0, False, 0)          # rng is not positional any more
+    seeded = [hutchinson_trace(A, max_matvec=5, rng=3).estimate for _ in range(2)]
+    assert seeded[0] == seeded[1]                                   # an int seed: reproducible
+    generator = np.random.default_rng(3)
+    assert hutchinson_trace(A, max_matvec=5, rng=generator).estimate == seeded[0]
+    fresh = {hutchinson_trace(A, max_matvec=5).samples.tobytes() for _ in range(5)}
+    assert len(fresh) > 1                                           # None: fresh entropy each call

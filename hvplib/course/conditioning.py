@@ -12,7 +12,7 @@ from .._checks import check_positive, check_positive_int
 __all__ = ["steepest_descent_on_quadratic"]
 
 
-def steepest_descent_on_quadratic(kappa, angle=None, n_steps=30, rng=0):
+def steepest_descent_on_quadratic(kappa, angle=None, n_steps=30, *, rng=0):
     """Steepest descent with exact line search on a 2-D quadratic with eigenvalues 1 and κ.
 
     The quadratic is ½ (x − x*)ᵀA(x − x*) with x* = 0 and A's eigenvectors a fixed

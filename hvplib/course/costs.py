@@ -193,7 +193,7 @@ def blas_threads(threads=1):
 
 def time_hvp_methods(f, x, v=None, methods=("forward_over_reverse", "reverse_over_reverse",
                                            "finite_difference"),
-                     explicit=True, repeat=5, min_time=0.005, threads=1, rng=None):
+                     explicit=True, repeat=5, min_time=0.005, threads=1, *, rng=None):
     """Median time of one gradient, one HVP by each method, and the explicit Hessian, at one point.
 
     The runs of the different functions are interleaved (:func:`median_times`), so the ratios

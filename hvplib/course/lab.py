@@ -442,7 +442,7 @@ def train_newton_cg(model, w0, X, y, max_iter=30, tol=1e-6, X_test=None, y_test=
     rec.record(np.asarray(w, dtype=np.float64), float(objective.loss(w)))
 
     def watch(inter):
-        rec.n_grad, rec.n_loss, rec.n_products = inter.ngev, inter.nfev - 1, inter.nhvp
+        rec.n_grad, rec.n_loss, rec.n_products = inter.njev, inter.nfev - 1, inter.nhvp
         rec.record(inter.x, float(inter.fun))
 
     result = newton_cg(autograd_loss(model, objective.X, objective.y), w, tol=tol, max_iter=max_iter,

@@ -246,7 +246,7 @@ class GDRun:
 
 
 def train_gd(model, w0, X, y, step, n_steps, sharpness_every=None, power_iters=3, first_power_iters=30,
-             rng=0, progress=False):
+             *, rng=0, progress=False):
     r"""Full-batch gradient descent ``w ← w − η ∇E(w)`` that also tracks the sharpness λ_max.
 
     Every ``sharpness_every`` iterations the Hessian operator is built at the current point (its

@@ -42,8 +42,8 @@ class RaceRow:
     ----------
     method : str
     nit : int, iterations the method reports
-    nfev, ngev, nhvp, nhev : int, calls of f, ∇f, Hv and of a dense Hessian
-    n_evaluations : int, ``nfev + ngev + nhvp + n·nhev``
+    nfev, njev, nhvp, nhev : int, calls of f, ∇f, Hv and of a dense Hessian (``ngev``: old name of njev)
+    n_evaluations : int, ``nfev + njev + nhvp + n·nhev``
     time : float, wall-clock seconds of the run (machine-specific)
     grad_norm : float, ‖∇f(x)‖₂ at the returned x, recomputed with autograd
     converged : bool, ``grad_norm <= tol``
@@ -60,7 +60,7 @@ class RaceRow:
     method: str
     nit: int
     nfev: int
-    ngev: int
+    njev: int
     nhvp: int
     nhev: int
     n_evaluations: int
@@ -70,6 +70,11 @@ class RaceRow:
     stop: str
     x: np.ndarray
     history: dict
+
+    @property
+    def ngev(self):
+        """The old name of :attr:`njev`."""
+        return self.njev
 
     def __repr__(self):
         return (f"<RaceRow {self.method!r}: nit={self.nit}, n_evaluations={self.n_evaluations}, "
@@ -88,10 +93,10 @@ class RaceMethod:
 
 
 def _row(name, problem, tol, nit, counts, seconds, x, stop, history):
-    nfev, ngev, nhvp, nhev = counts
+    nfev, njev, nhvp, nhev = counts
     g_norm = float(np.linalg.norm(gradient(problem.f, x)))
-    return RaceRow(method=name, nit=int(nit), nfev=nfev, ngev=ngev, nhvp=nhvp, nhev=nhev,
-                   n_evaluations=nfev + ngev + nhvp + problem.n * nhev, time=float(seconds),
+    return RaceRow(method=name, nit=int(nit), nfev=nfev, njev=njev, nhvp=nhvp, nhev=nhev,
+                   n_evaluations=nfev + njev + nhvp + problem.n * nhev, time=float(seconds),
                    grad_norm=g_norm, converged=bool(g_norm <= tol), stop=stop, x=np.asarray(x).copy(),
                    history={key: np.asarray(value, dtype=float) for key, value in history.items()})
 
@@ -117,7 +122,7 @@ def ours(name, optimizer, **kwargs):
         res = optimizer(problem.f, problem.x0, tol=tol, **kwargs)
         keys = ("n_evaluations", "f", "grad_norm") + (("x",) if keep_path else ())
         history = {key: res.history[key] for key in keys}
-        return _row(name, problem, tol, res.nit, (res.nfev, res.ngev, res.nhvp, res.nhev), res.time,
+        return _row(name, problem, tol, res.nit, (res.nfev, res.njev, res.nhvp, res.nhev), res.time,
                     res.x, OUR_STOPS.get(res.status, res.message), history)
 
     return RaceMethod(name, run)
@@ -237,7 +242,7 @@ COLUMNS = {
     "method": ("method", 6, "s"),
     "nit": ("iter", 6, "d"),
     "nfev": ("f", 6, "d"),
-    "ngev": ("g", 6, "d"),
+    "njev": ("g", 6, "d"),
     "nhvp": ("Hv", 6, "d"),
     "nhev": ("H", 4, "d"),
     "n_evaluations": ("total", 7, "d"),
@@ -248,7 +253,7 @@ COLUMNS = {
 }
 
 #: the columns that do not depend on the machine
-COUNT_COLUMNS = ("method", "nit", "nfev", "ngev", "nhvp", "nhev", "n_evaluations", "converged")
+COUNT_COLUMNS = ("method", "nit", "nfev", "njev", "nhvp", "nhev", "n_evaluations", "converged")
 
 #: text longer than this is cut (SciPy's messages are long)
 MAX_TEXT_WIDTH = 40
@@ -261,6 +266,7 @@ def format_table(rows, columns=COUNT_COLUMNS):
     holds only what is the same on every machine (no time, no final ‖g‖ digits).
     "total" is ``n_evaluations``: f + g + Hv + n·H.
     """
+    columns = tuple("njev" if c == "ngev" else c for c in columns)          # the old name still works
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
         raise ValueError(f"unknown columns {unknown}; choose from {list(COLUMNS)}")

@@ -138,7 +138,7 @@ def logistic_standard_errors(X, w, reg=0.0):
     return np.sqrt(np.diag(np.linalg.inv(info)))
 
 
-def bootstrap_standard_errors(X, y, n_boot=200, reg=0.0, rng=None, w_start=None):
+def bootstrap_standard_errors(X, y, n_boot=200, reg=0.0, *, rng=None, w_start=None):
     """Bootstrap standard errors: refit on n_boot resamples (rows drawn with replacement).
 
     Each resample draws m row indices uniformly with replacement (one ``rng.integers``

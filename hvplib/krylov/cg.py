@@ -9,7 +9,7 @@ import dataclasses
 
 import numpy as np
 
-from .._checks import check_choice, check_positive, check_positive_int
+from .._checks import check_choice, check_positive, check_positive_int, renamed
 from ._common import CountedOperator, KrylovResult, as_vector
 
 __all__ = ["cg", "cg_solve", "CGResult", "NEGATIVE_CURVATURE"]
@@ -54,7 +54,7 @@ class CGResult(KrylovResult):
     cx: np.ndarray = None
 
 
-def cg(op, b, tol=1e-8, max_iter=None, x0=None, callback=None, *, damping=0.0):
+def cg(op, b, tol=1e-8, max_matvec=None, x0=None, callback=None, *, damping=0.0, max_iter=None):
     """Solve ``A x = b`` by conjugate gradients, using only products ``A p``.
 
     For a symmetric positive definite ``A`` this is Hestenes–Stiefel CG::
@@ -83,8 +83,9 @@ def cg(op, b, tol=1e-8, max_iter=None, x0=None, callback=None, *, damping=0.0):
     tol : float, default 1e-8
         Relative residual tolerance: stop when ``‖b − A x‖ ≤ tol · ‖b‖`` (2-norms).
         The residual is the recursively updated ``r_i``, not recomputed.
-    max_iter : int, optional
-        Maximum number of CG steps (one product each). Default ``10 * n``, as in SciPy.
+    max_matvec : int, optional
+        Budget of products (one per CG step). Default ``10 * n``, as in SciPy. ``max_iter`` is its old
+        name, still accepted (keyword-only).
     x0 : array_like, shape (n,), optional
         Starting point (default zeros). A nonzero ``x0`` costs one extra product.
     callback : callable, optional
@@ -107,7 +108,7 @@ def cg(op, b, tol=1e-8, max_iter=None, x0=None, callback=None, *, damping=0.0):
     n = A.n
     b = as_vector(b, "b", n)
     tol = check_positive(tol, "tol")
-    max_iter = check_positive_int(max_iter, "max_iter", allow_none=True) or 10 * n
+    max_iter = check_positive_int(*renamed(max_matvec, max_iter, "max_matvec", "max_iter"), allow_none=True) or 10 * n
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable; got {type(callback).__name__}")
     x0 = None if x0 is None else as_vector(x0, "x0", n)

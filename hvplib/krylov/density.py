@@ -41,8 +41,8 @@ class DensityResult(KrylovResult):
     sigma: float
 
 
-def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, rng=None,
-                     reorthogonalize=True, progress=False):
+def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, reorthogonalize=True, progress=False, *,
+                     rng=None):
     """Estimate the eigenvalue density of a symmetric operator (stochastic Lanczos quadrature).
 
     The density ``φ(t) = (1/n) Σ_i δ(t − λ_i)`` is smoothed with a Gaussian
@@ -73,14 +73,14 @@ def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, rng=Non
     sigma : float, optional
         Broadening width. Default ``0.01 · (max θ − min θ)`` over all nodes (or
         ``0.01 · max(|θ|, 1)`` if all nodes coincide).
-    rng : None, int or numpy.random.Generator
-        Source of the probes (None means seed 0).
     reorthogonalize : bool, default True
         Full reorthogonalization in each probe (memory ``n_steps · n``). With False only
         three vectors are kept; the quadrature stays accurate (spurious copies of
         converged Ritz values share their weight), which suits very large ``n``.
     progress : bool, default False
         Show a tqdm bar over the probes.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the probes (None: fresh entropy, as in NumPy).
 
     Returns
     -------

@@ -49,8 +49,7 @@ class LanczosResult(KrylovResult):
     norm_estimate: float
 
 
-def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, ncv=None,
-            progress=False):
+def lanczos(op, k=6, which="LA", tol=1e-10, max_iter=None, v0=None, ncv=None, progress=False, *, rng=None):
     """Find ``k`` extreme eigenpairs of a symmetric operator with thick-restart Lanczos.
 
     Lanczos builds an orthonormal basis ``V = [v_1, …, v_m]`` of the Krylov space
@@ -79,8 +78,6 @@ def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, nc
         Number of eigenpairs, ``1 ≤ k < n``.
     which : {"LA", "SA", "LM"}, default "LA"
         As in SciPy's ``eigsh``: largest algebraic, smallest algebraic, largest magnitude.
-    rng : None, int or numpy.random.Generator
-        Source of the random Gaussian start vector (None means seed 0).
     tol : float, default 1e-10
         A pair counts as converged when its residual ``‖A v − θ v‖ ≤ tol · ‖A‖``
         (``‖A‖`` estimated, see ``norm_estimate``). The eigenvalue error is then at most
@@ -94,6 +91,8 @@ def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, nc
         Basis size ``m``, ``k < m ≤ n``; default ``min(n, max(2k + 1, 20))``.
     progress : bool, default False
         Show a tqdm bar of converged pairs.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the random Gaussian start vector (None: fresh entropy, as in NumPy).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 Every optimizer returns an :class:`OptimizeResult` with the iterate, the
 reason it stopped, and the cost: calls of f (``nfev``), of the gradient
-(``ngev``), of Hessian-vector products (``nhvp``) and of dense Hessians
+(``njev``, SciPy's name; ``ngev`` is kept as an alias), of Hessian-vector products (``nhvp``) and of dense Hessians
 (``nhev``), plus a per-iteration ``history`` for plots.
 
 Conventions, the same for all:

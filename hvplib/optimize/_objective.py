@@ -6,14 +6,14 @@ Counting conventions (the same for every optimizer in :mod:`hvplib.optimize`):
 call                    what it computes             counted as
 ======================  ===========================  ===========================
 ``value(x)``            f(x)                         ``nfev += 1``
-``grad(x)``             ∇f(x)                        ``ngev += 1``
-``value_and_grad(x)``   f(x) and ∇f(x) in one sweep  ``nfev += 1``, ``ngev += 1``
+``grad(x)``             ∇f(x)                        ``njev += 1``
+``value_and_grad(x)``   f(x) and ∇f(x) in one sweep  ``nfev += 1``, ``njev += 1``
 ``hvp(x, v)``           H(x) v (autograd or hessp)   ``nhvp += 1``
 ``hessian(x)``          dense H(x), (n, n)           ``nhev += 1``
 ======================  ===========================  ===========================
 
 The gradient-only call also runs f internally (reverse mode needs the forward
-pass); like SciPy's ``njev`` we count it as one gradient, not as f + ∇f.
+pass); as in SciPy's ``njev`` we count it as one gradient, not as f + ∇f.
 """
 import numpy as np
 from autograd import grad as _ag_grad
@@ -48,7 +48,7 @@ class CountedObjective:
 
     Attributes
     ----------
-    nfev, ngev, nhvp, nhev : int
+    nfev, njev, nhvp, nhev : int
         The counts so far.
     """
 
@@ -62,12 +62,17 @@ class CountedObjective:
         self.hessp = hessp
         self._value_and_grad = _ag_value_and_grad(self.f)
         self._grad = _ag_grad(self.f)
-        self.nfev = self.ngev = self.nhvp = self.nhev = 0
+        self.nfev = self.njev = self.nhvp = self.nhev = 0
+
+    @property
+    def ngev(self):
+        """The old name of ``njev``."""
+        return self.njev
 
     @property
     def n_evaluations(self):
-        """nfev + ngev + nhvp + n·nhev, with n set by the first call of :meth:`hessian`."""
-        return self.nfev + self.ngev + self.nhvp + getattr(self, "_n", 0) * self.nhev
+        """nfev + njev + nhvp + n·nhev, with n set by the first call of :meth:`hessian`."""
+        return self.nfev + self.njev + self.nhvp + getattr(self, "_n", 0) * self.nhev
 
     def value(self, x):
         """f(x) as a float; NaN/inf are returned, not raised (a line search backtracks on them)."""
@@ -77,7 +82,7 @@ class CountedObjective:
 
     def grad(self, x):
         """∇f(x), shape of x. Raises NonFiniteError if it is not finite."""
-        self.ngev += 1
+        self.njev += 1
         with np.errstate(all="ignore"):
             g = np.asarray(self._grad(x), dtype=np.float64)
         return _finite_or_raise(g, "gradient")
@@ -85,7 +90,7 @@ class CountedObjective:
     def value_and_grad(self, x):
         """(f(x), ∇f(x)) from one forward and one reverse sweep; non-finite raises NonFiniteError."""
         self.nfev += 1
-        self.ngev += 1
+        self.njev += 1
         with np.errstate(all="ignore"):
             fx, g = self._value_and_grad(x)
         g = np.asarray(g, dtype=np.float64)

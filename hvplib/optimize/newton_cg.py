@@ -84,7 +84,7 @@ def newton_cg(f, x0, tol=1e-8, max_iter=1000, hvp_method="forward_over_reverse",
         every call is counted in ``nhvp``.
     callback : callable ``callback(intermediate)`` or None
         Called after every accepted iteration with the :class:`OptimizeResult` of the run so far
-        (``x``, ``fun`` and the counts ``nfev``/``ngev``/``nhvp`` up to that iterate), e.g. to
+        (``x``, ``fun`` and the counts ``nfev``/``njev``/``nhvp`` up to that iterate), e.g. to
         record the cost of each iterate or a test metric. Its return value is ignored.
 
     Returns
