@@ -11,11 +11,12 @@ import numpy as np
 
 from .._checks import check_choice, check_function
 from ..hvp import HVP_METHODS, hvp
+from ..optimize import CallCounts
 
 __all__ = ["HessianProductLog", "newton_cg_inner_iterations"]
 
 
-class HessianProductLog:
+class HessianProductLog(CallCounts):
     """A ``hessp(x, p) = H(x) p`` that counts its calls per point.
 
     Parameters
@@ -41,13 +42,14 @@ class HessianProductLog:
             check_choice(method, "method", HVP_METHODS)
         elif not callable(hessp):
             raise TypeError(f"hessp must be None or a callable hessp(x, p); got {type(hessp).__name__}")
+        super().__init__()
         self.f, self.hessp, self.method = f, hessp, method
         self.points, self.counts = [], []
 
     @property
     def n_calls(self):
-        """All products made so far."""
-        return int(sum(self.counts))
+        """All products made so far (``nhvp`` of :class:`hvplib.optimize.CallCounts`)."""
+        return self.nhvp
 
     def __call__(self, x, p):
         x = np.asarray(x)
@@ -55,6 +57,7 @@ class HessianProductLog:
             self.points.append(np.array(x, dtype=float))
             self.counts.append(0)
         self.counts[-1] += 1
+        self.nhvp += 1
         if self.hessp is not None:
             return np.asarray(self.hessp(x, p))
         return hvp(self.f, x, np.asarray(p), method=self.method)

@@ -26,9 +26,9 @@ import numpy as np
 
 from .._checks import check_positive
 from ..hvp import gradient
-from ..optimize import STATUS_REASONS
+from ..optimize import STATUS_REASONS, CallCounts
 
-__all__ = ["RaceMethod", "RaceRow", "ours", "scipy_minimize", "run_race", "format_table"]
+__all__ = ["RaceMethod", "RaceRow", "CountedCallables", "ours", "scipy_minimize", "run_race", "format_table"]
 
 #: short reasons for :attr:`hvplib.OptimizeResult.status` (the status table of :mod:`hvplib.optimize`)
 OUR_STOPS = STATUS_REASONS
@@ -128,37 +128,33 @@ def ours(name, optimizer, **kwargs):
     return RaceMethod(name, run)
 
 
-class _Counted:
-    """SciPy-side callables that count their calls and log the iterates."""
+class CountedCallables(CallCounts):
+    """SciPy-side callables that count their calls (as :class:`hvplib.optimize.CallCounts`) and log the iterates."""
 
     def __init__(self, fun, jac, hessp):
-        self.nf = self.ng = self.nh = 0
+        super().__init__()
         self._fun, self._jac, self._hessp = fun, jac, hessp
         self.log = []  # (evaluations so far, x) after each iteration
 
-    @property
-    def total(self):
-        return self.nf + self.ng + self.nh
-
     def fun(self, x):
-        self.nf += 1
+        self.nfev += 1
         return self._fun(x)
 
     def jac(self, x):
-        self.ng += 1
+        self.njev += 1
         return self._jac(x)
 
     def fun_and_jac(self, x):
-        self.nf += 1
-        self.ng += 1
+        self.nfev += 1
+        self.njev += 1
         return self._fun(x), self._jac(x)
 
     def hessp(self, x, p):
-        self.nh += 1
+        self.nhvp += 1
         return self._hessp(x, p)
 
     def callback(self, xk):
-        self.log.append((self.total, np.array(xk, dtype=float)))
+        self.log.append((self.n_evaluations, np.array(xk, dtype=float)))
 
 
 def scipy_minimize(name, method, hessp=None, fun=None, jac=None, **options):
@@ -190,7 +186,7 @@ def scipy_minimize(name, method, hessp=None, fun=None, jac=None, **options):
         raise ValueError("give both fun and jac, or neither (then autograd's are used)")
 
     def run(problem, tol, keep_path=False):
-        c = _Counted(fun or problem.f, jac or grad(problem.f), hessp)
+        c = CountedCallables(fun or problem.f, jac or grad(problem.f), hessp)
         kwargs = dict(method=method, options=options, callback=c.callback)
         if method.upper() == "L-BFGS-B":
             kwargs.update(fun=c.fun_and_jac, jac=True)
@@ -209,7 +205,7 @@ def scipy_minimize(name, method, hessp=None, fun=None, jac=None, **options):
                    "grad_norm": [float(np.linalg.norm(grad_of(x))) for _, x in points]}
         if keep_path:
             history["x"] = [x for _, x in points]
-        return _row(name, problem, tol, res.nit, (c.nf, c.ng, c.nh, 0), seconds, res.x,
+        return _row(name, problem, tol, res.nit, (c.nfev, c.njev, c.nhvp, c.nhev), seconds, res.x,
                     str(res.message), history)
 
     return RaceMethod(name, run)

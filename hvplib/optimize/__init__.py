@@ -20,6 +20,7 @@ Modules: :mod:`.gradient_descent`, :mod:`.newton`, :mod:`.newton_cg`,
 :mod:`.line_search`, :mod:`.hessp`; the bookkeeping lives in ``_objective``
 (counting wrapper), ``_run`` (state, history, stopping) and ``_result``.
 """
+from ._objective import CallCounts, CountedObjective
 from ._result import STATUS, STATUS_MESSAGES, STATUS_REASONS, OptimizeResult
 from .gradient_descent import gradient_descent
 from .hessp import hessp
@@ -29,6 +30,8 @@ from .newton_cg import forcing_term, newton_cg, truncated_cg
 
 __all__ = [
     "OptimizeResult",
+    "CallCounts",
+    "CountedObjective",
     "STATUS",
     "STATUS_MESSAGES",
     "STATUS_REASONS",

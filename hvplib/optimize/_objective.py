@@ -22,7 +22,7 @@ from autograd import value_and_grad as _ag_value_and_grad
 from .._checks import check_choice, check_function
 from ..hvp import HVP_METHODS, scalar_valued, hessian, hvp
 
-__all__ = ["CountedObjective", "NonFiniteError"]
+__all__ = ["CallCounts", "CountedObjective", "NonFiniteError"]
 
 
 class NonFiniteError(ArithmeticError):
@@ -35,7 +35,31 @@ def _finite_or_raise(value, what):
     return value
 
 
-class CountedObjective:
+class CallCounts:
+    """The counts every counted objective keeps: ``nfev`` (f), ``njev`` (∇f), ``nhvp`` (H v), ``nhev`` (dense H).
+
+    ``n_evaluations = nfev + njev + nhvp + n · nhev`` (a dense Hessian costs n reverse sweeps; n is set
+    by whoever evaluates one). :class:`CountedObjective`, the SciPy-side counters of
+    :mod:`hvplib.course.race` and :class:`hvplib.course.optim_diagnostics.HessianProductLog` derive from
+    it, so that every table of the course counts the same way. ``ngev`` is the old name of ``njev``.
+    """
+
+    def __init__(self):
+        self.nfev = self.njev = self.nhvp = self.nhev = 0
+        self._n = 0
+
+    @property
+    def ngev(self):
+        """The old name of ``njev``."""
+        return self.njev
+
+    @property
+    def n_evaluations(self):
+        """nfev + njev + nhvp + n·nhev."""
+        return self.nfev + self.njev + self.nhvp + self._n * self.nhev
+
+
+class CountedObjective(CallCounts):
     """f with its derivatives, each call counted (see the module docstring).
 
     Parameters
@@ -62,17 +86,7 @@ class CountedObjective:
         self.hessp = hessp
         self._value_and_grad = _ag_value_and_grad(self.f)
         self._grad = _ag_grad(self.f)
-        self.nfev = self.njev = self.nhvp = self.nhev = 0
-
-    @property
-    def ngev(self):
-        """The old name of ``njev``."""
-        return self.njev
-
-    @property
-    def n_evaluations(self):
-        """nfev + njev + nhvp + n·nhev, with n set by the first call of :meth:`hessian`."""
-        return self.nfev + self.njev + self.nhvp + getattr(self, "_n", 0) * self.nhev
+        super().__init__()                    # n of n_evaluations is set by the first hessian(x)
 
     def value(self, x):
         """f(x) as a float; NaN/inf are returned, not raised (a line search backtracks on them)."""
