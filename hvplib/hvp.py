@@ -138,12 +138,8 @@ def hessian(f, x):
 
     Computed as the Jacobian of the gradient: one forward sweep, then n
     reverse sweeps through the gradient's graph. Cost ≈ n gradients, memory n².
-    For small n only (a few thousand at most).
-
-    Parameters
-    ----------
-    f : callable, x ↦ scalar, written with ``autograd.numpy``
-    x : array_like, any shape, n = x.size
+    For small n only (a few thousand at most). Arguments as for :func:`gradient`
+    (f written with ``autograd.numpy``, x of any shape, n = x.size).
 
     Returns
     -------

@@ -26,6 +26,7 @@ import numpy as np
 from ..progress import progress_bar
 from .._checks import check_choice, check_positive, check_positive_int
 from ..krylov import cg_solve
+from .landscape import fixed_step_descent
 from ..nn import check_mlp
 from ..optimize import backtracking, forcing_term
 
@@ -253,23 +254,14 @@ def train_gradient_descent(model, w0, X, y, step, n_steps, X_test=None, y_test=N
     n_steps = check_positive_int(n_steps, "n_steps")
     X_test, y_test = _check_test(model, X_test, y_test, w.dtype)
     rec = _Recorder(model, objective.X, objective.y, X_test, y_test, None, "gnvp")
-    diverged = False
-    with progress_bar(progress, n_steps, f"GD η={step:.3g}") as bar, np.errstate(all="ignore"):
-        for k in range(n_steps + 1):
-            E, g = objective.loss_and_grad(w)
-            rec.n_grad += 1                      # loss and gradient at w_k, in one pass
-            if not (np.isfinite(E) and np.all(np.isfinite(g))):
-                diverged = True
-                break
-            rec.record(w, E)
-            if k == n_steps:
-                break
-            w_new = w - step * g
-            if not np.all(np.isfinite(w_new)):
-                diverged = True
-                break
-            w = w_new
-            bar.update()
+
+    def gradient_at(k, w):
+        rec.n_grad += 1                          # loss and gradient at w_k, in one pass
+        return objective.loss_and_grad(w)
+
+    run = fixed_step_descent(gradient_at, w, step, n_steps, lambda k, w, E: rec.record(w, E), progress,
+                             f"GD η={step:.3g}")
+    w, diverged = run.w, run.diverged
     return rec.history(f"gradient descent (η = {step:.3g})", w, diverged)
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "zero_saddle",
     "permute_hidden_units",
     "GDRun",
+    "DescentRun",
+    "fixed_step_descent",
     "train_gd",
     "BatchNormNet",
     "broaden",
@@ -245,6 +247,55 @@ class GDRun:
 
 
 
+@dataclasses.dataclass
+class DescentRun:
+    """Record of :func:`fixed_step_descent`.
+
+    Attributes
+    ----------
+    w : ndarray, shape (P,), the last finite iterate
+    n_grad : int, calls of ``gradient_at``
+    diverged : bool, True if E, ∇E or the next iterate became NaN/inf
+    stopped_at : int, the iterate k where the run ended (``n_steps`` unless it diverged)
+    """
+
+    w: np.ndarray
+    n_grad: int
+    diverged: bool
+    stopped_at: int
+
+
+def fixed_step_descent(gradient_at, w, step, n_steps, record, progress=False, desc="GD"):
+    r"""Full-batch gradient descent with a fixed step: the one loop of the course's network trainers.
+
+        w_{k+1} = w_k − η ∇E(w_k),    k = 0, …, n_steps − 1
+
+    ``gradient_at(k, w)`` returns ``(E(w_k), ∇E(w_k))`` (``k`` lets a caller measure more at some
+    iterates, e.g. the sharpness); ``record(k, w, E)`` is called at every finite iterate, the start
+    included. The run stops early, with ``diverged=True``, when E, ∇E or the next iterate is NaN/inf;
+    floating-point warnings are silenced inside, since every value that matters is checked.
+    Used by :func:`train_gd` and :func:`hvplib.course.lab.train_gradient_descent`.
+
+    Shapes: ``w`` (P,), float64 (not modified); returns a :class:`DescentRun`.
+    """
+    n_grad = 0
+    with progress_bar(progress, n_steps, desc) as bar, np.errstate(all="ignore"):
+        for k in range(n_steps + 1):
+            E, g = gradient_at(k, w)
+            n_grad += 1
+            if not (np.isfinite(E) and np.all(np.isfinite(g))):
+                return DescentRun(w=w, n_grad=n_grad, diverged=True, stopped_at=k)
+            record(k, w, E)
+            if k == n_steps:
+                break
+            w_new = w - step * g
+            if not np.all(np.isfinite(w_new)):
+                return DescentRun(w=w, n_grad=n_grad, diverged=True, stopped_at=k + 1)
+            w = w_new
+            bar.update()
+    return DescentRun(w=w, n_grad=n_grad, diverged=False, stopped_at=n_steps)
+
+
 def train_gd(model, w0, X, y, step, n_steps, sharpness_every=None, power_iters=3, first_power_iters=30,
              *, rng=0, progress=False):
     r"""Full-batch gradient descent ``w ← w − η ∇E(w)`` that also tracks the sharpness λ_max.
@@ -299,31 +350,28 @@ def train_gd(model, w0, X, y, step, n_steps, sharpness_every=None, power_iters=3
 
     losses = np.empty(n_steps + 1)
     steps, sharp = [], []
-    v, n_grad, n_hvp = None, 0, 0
-    with progress_bar(progress, n_steps, f"GD η={step:g}") as bar:
-        for t in range(n_steps + 1):
-            if every is not None and t % every == 0 and t < n_steps:
-                op = objective.hessian_operator(w)
-                res = power_iteration(op, rng=rng, v0=v, tol=1e-12,
-                                      max_iter=first_power_iters if v is None else power_iters)
-                v = res.eigenvector
-                steps.append(t)
-                sharp.append(res.eigenvalue)
-                n_hvp += res.n_matvec
-                E, g = op.loss_value, op.gradient
-            else:
-                E, g = objective.loss_and_grad(w)
-            n_grad += 1
-            losses[t] = E
-            if not np.isfinite(E):
-                raise FloatingPointError(f"gradient descent diverged at step {t} (η = {step:g}): loss {E}")
-            if t == n_steps:
-                break
-            w -= step * g
-            if not np.all(np.isfinite(w)):
-                raise FloatingPointError(f"gradient descent diverged at step {t + 1} (η = {step:g}): "
-                                         "the parameters overflowed")
-            bar.update()
+    state = {"v": None, "n_hvp": 0}
+
+    def gradient_at(t, w):
+        if every is None or t % every != 0 or t == n_steps:
+            return objective.loss_and_grad(w)
+        op = objective.hessian_operator(w)        # its forward and backward pass give E and ∇E too
+        res = power_iteration(op, rng=rng, v0=state["v"], tol=1e-12,
+                              max_iter=first_power_iters if state["v"] is None else power_iters)
+        state["v"] = res.eigenvector
+        steps.append(t)
+        sharp.append(res.eigenvalue)
+        state["n_hvp"] += res.n_matvec
+        return op.loss_value, op.gradient
+
+    def record(t, w, E):
+        losses[t] = E
+
+    run = fixed_step_descent(gradient_at, w, step, n_steps, record, progress, f"GD η={step:g}")
+    if run.diverged:
+        raise FloatingPointError(f"gradient descent diverged at step {run.stopped_at} (η = {step:g}): "
+                                 "the loss, its gradient or the parameters became NaN or infinite")
+    w, n_grad, n_hvp = run.w, run.n_grad, state["n_hvp"]
     return GDRun(w=w, losses=losses, sharpness_steps=np.array(steps, dtype=int), sharpness=np.array(sharp),
                  step=step, n_grad=n_grad, n_hvp=n_hvp)
 
