@@ -48,6 +48,7 @@ __all__ = [
     "hvp_reverse_over_reverse",
     "hvp_finite_difference",
     "hvp_explicit",
+    "logistic",
 ]
 
 FD_SCHEMES = ("central", "forward")
@@ -108,6 +109,18 @@ def finite_result(result, x, what):
             f"the {what} is not finite at x: f or its derivatives overflow or are undefined there"
         )
     return result
+
+
+def logistic(z):
+    """The logistic sigmoid σ(z) = 1 / (1 + e^{−z}) = ½ (1 + tanh(z/2)), written with ``autograd.numpy``.
+
+    The tanh form never overflows (its error is absolute, ~1e-16, so σ(z) for z ≲ −37 is 0 rather
+    than e^z); autograd can differentiate it (it is the sigmoid of the autograd reference losses and
+    of IRLS in :mod:`hvplib.course.statistics`), and on plain arrays it is a NumPy function. The
+    hand-written network (:func:`hvplib.nn.sigmoid`) keeps the exp form with full relative accuracy.
+    Shape: that of z.
+    """
+    return 0.5 * (1.0 + anp.tanh(0.5 * z))
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..progress import progress_bar
 from .._checks import as_float_array, check_choice, check_finite, check_positive, check_positive_int, check_rng
+from ..hvp import logistic
 from ..krylov.density import broaden
 from ..nn import check_mlp
 
@@ -42,7 +43,7 @@ __all__ = [
 
 _AG_ACTIVATIONS = {
     "tanh": anp.tanh,
-    "sigmoid": lambda a: 0.5 * (anp.tanh(0.5 * a) + 1.0),
+    "sigmoid": logistic,
     "relu": lambda a: anp.maximum(a, 0.0),
     "softplus": lambda a: anp.logaddexp(0.0, a),
 }

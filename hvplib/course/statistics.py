@@ -11,7 +11,7 @@ import numpy as np
 from autograd import numpy as anp
 
 from .._checks import as_float_array, check_finite, check_positive_int, check_rng
-from ..hvp import hessian
+from ..hvp import hessian, logistic
 
 __all__ = [
     "check_logistic_data",
@@ -71,10 +71,6 @@ def check_logistic_data(X, y):
     return X, y
 
 
-def _sigmoid(z):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def fit_logistic_regression(X, y, reg=0.0, sample_weight=None, w0=None, tol=1e-10, max_iter=100):
     """Maximum-likelihood (or ridge-penalised) logistic regression by Newton's method (IRLS).
 
@@ -107,7 +103,7 @@ def fit_logistic_regression(X, y, reg=0.0, sample_weight=None, w0=None, tol=1e-1
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float)
     scale = max(1.0, float(s.sum()))
     for n_iter in range(max_iter + 1):
-        p = _sigmoid(X @ w)
+        p = logistic(X @ w)
         g = X.T @ (s * (p - y)) + reg * w
         if reg == 0 and np.all(np.abs(p - y)[s > 0] < 1e-6):
             raise RuntimeError("fit_logistic_regression: the classes are separated, so the maximum-likelihood "
@@ -133,7 +129,7 @@ def logistic_standard_errors(X, w, reg=0.0):
     Returns ndarray, shape (n,).
     """
     X = check_finite(as_float_array(X, "X"), "X")
-    p = _sigmoid(X @ np.asarray(w, dtype=float))
+    p = logistic(X @ np.asarray(w, dtype=float))
     info = (X.T * (p * (1 - p))) @ X + reg * np.eye(X.shape[1])
     return np.sqrt(np.diag(np.linalg.inv(info)))
 
