@@ -14,7 +14,7 @@ TESTS  := tests notebooks exercises/source
 LAB_FLAGS := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser) \
              $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env lab test test-portable unit notebooks benchmarks release grade hub hub-test slides site browser-test clean
+.PHONY: env lab test test-portable unit lint notebooks benchmarks release grade hub hub-test slides site browser-test clean
 
 env: $(STAMP)
 
@@ -39,6 +39,16 @@ test-portable: $(STAMP)
 
 unit: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest tests
+
+# Lint: ruff (pyproject.toml [tool.ruff]) and the layer contracts of hvplib (pyproject.toml [tool.importlinter]).
+LINT_STAMP := $(VENV)/.installed-lint
+$(LINT_STAMP): $(STAMP) requirements-lint.txt
+	$(PY) -m pip install --quiet -r requirements-lint.txt
+	touch $(LINT_STAMP)
+
+lint: $(LINT_STAMP)
+	$(VENV)/bin/ruff check hvplib tests benchmarks
+	$(VENV)/bin/lint-imports --no-cache
 
 notebooks: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest notebooks $(NBVAL)

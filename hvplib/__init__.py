@@ -1,5 +1,10 @@
 """hvplib — Hessians and Hessian-vector products for the course *Beyond the Gradient*.
 
+Three layers: the core (this package's top-level modules ``hvp``, ``operator``, ``nn``, ``problems``,
+``data`` and the subpackages ``krylov`` and ``optimize``), the chapter computations in
+:mod:`hvplib.course`, and the figures and explorers in :mod:`hvplib.views`. The other top-level
+modules (``hvplib.lab``, ``hvplib.plotting``, …) are the old paths, re-exporting the new ones.
+
 The public names below are a contract that the notebooks and exercises rely on.
 """
 from .hvp import (
@@ -19,12 +24,14 @@ from .operator import HessianOperator
 from .nn import MLP, CurvatureOperator
 from .krylov import cg, power_iteration, lanczos, hutchinson_trace, hutchpp_trace, spectral_density
 from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
-from . import problems, report
+from . import problems, data, report
+from . import course, views
+# the old module paths, as the notebooks use them (hv.plotting, hv.lab, …)
 from . import analysis, plotting, widgets
 from . import costs, fd_study, widgets_hvp
 from . import race, optim_diagnostics, plotting_optim, widgets_optim
 from . import applications, widgets_applications
-from . import data, landscape, plotting_landscape, widgets_landscape
+from . import landscape, plotting_landscape, widgets_landscape
 from . import lab
 
 __version__ = "0.1.0"

@@ -16,6 +16,8 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_rng",
+    "check_function",
+    "renamed",
 ]
 
 
@@ -97,12 +99,34 @@ def check_positive_int(value, name, allow_none=False):
 def check_rng(rng):
     """Turn ``rng`` (None, an int seed or a Generator) into a ``numpy.random.Generator``.
 
-    ``None`` gives a fixed seed 0, so that every call is reproducible by default.
+    As in NumPy: an int seeds a new Generator, a Generator is used as it is (and advanced), and
+    ``None`` draws fresh entropy from the operating system (``np.random.default_rng(None)``). For a
+    reproducible run pass a seed; the notebooks always do.
     """
     if rng is None:
-        return np.random.default_rng(0)
+        return np.random.default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
     raise TypeError(f"rng must be None, an integer seed or a numpy.random.Generator; got {type(rng).__name__}")
+
+
+def check_function(f, name="f"):
+    """Raise ``TypeError`` unless ``f`` is callable (the function to differentiate); return ``f``."""
+    if not callable(f):
+        raise TypeError(f"{name} must be a callable returning a scalar; got {type(f).__name__}")
+    return f
+
+
+def renamed(value, old_value, name, old_name, default=None):
+    """``(value, the name it was given by)`` for a keyword renamed from ``old_name`` to ``name``.
+
+    The old name stays an accepted alias: either may be given, not both (``TypeError`` naming them);
+    neither gives ``(default, name)``. Checks that follow name the argument the caller used.
+    """
+    if old_value is None:
+        return (default if value is None else value), name
+    if value is not None:
+        raise TypeError(f"give {name} or its old name {old_name}, not both")
+    return old_value, old_name

@@ -24,7 +24,7 @@ SCALINGS = ("x/16", "standardize")
 N_DIGITS = 1797
 
 
-def load_digits_split(n_train=500, n_test=None, scale="x/16", rng=0):
+def load_digits_split(n_train=500, n_test=None, scale="x/16", *, rng=0):
     """scikit-learn's digits, shuffled with a seed and split into train and test rows.
 
     Parameters
@@ -36,7 +36,7 @@ def load_digits_split(n_train=500, n_test=None, scale="x/16", rng=0):
     scale : {"x/16", "standardize"}, default "x/16"
         How the pixels are scaled (see the module docstring).
     rng : None, int or numpy.random.Generator, default 0
-        Seed of the shuffle (None means seed 0, as everywhere in hvplib).
+        Seed of the shuffle (keyword-only; an int or a Generator, None: fresh entropy, as in NumPy).
 
     Returns
     -------

@@ -22,17 +22,23 @@ method                            formula                cost (≈ × one gradie
 
 ``f`` must be written with ``autograd.numpy`` for the automatic methods.
 """
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as onp
 from autograd import grad as _ag_grad
 from autograd import jacobian as _ag_jacobian
 from autograd import make_jvp as _ag_make_jvp
+from autograd import make_vjp as _ag_make_vjp
 from autograd import numpy as anp
 from autograd.tracer import getval
 
-from ._checks import as_float_array, check_choice, check_finite, check_positive, check_same_shape
+from ._checks import as_float_array, check_choice, check_finite, check_function, check_positive, check_same_shape
 
 __all__ = [
     "HVP_METHODS",
+    "HVP_REGISTRY",
+    "HVPMethod",
     "default_eps",
     "gradient",
     "hessian",
@@ -42,24 +48,22 @@ __all__ = [
     "hvp_reverse_over_reverse",
     "hvp_finite_difference",
     "hvp_explicit",
+    "logistic",
 ]
 
-HVP_METHODS = ("forward_over_reverse", "reverse_over_reverse", "finite_difference", "explicit")
 FD_SCHEMES = ("central", "forward")
 
 
 # ---------------------------------------------------------------------------
-# Input checks specific to this module
+# Checks shared by everything that differentiates a user's f
 # ---------------------------------------------------------------------------
 
-def _check_function(f, name="f"):
-    if not callable(f):
-        raise TypeError(f"{name} must be a callable returning a scalar; got {type(f).__name__}")
-    return f
+def scalar_valued(f):
+    """Wrap f so that a non-scalar or complex output raises a clear error, even while traced.
 
-
-def _scalar_valued(f):
-    """Wrap f so that a non-scalar or complex output raises a clear error, even while traced."""
+    ``scalar_valued(f)(x) == f(x)`` for a real scalar f(x); otherwise ``ValueError`` (not a scalar)
+    or ``TypeError`` (complex). Used by every automatic derivative in hvplib.
+    """
 
     def f_checked(x):
         out = f(x)
@@ -89,19 +93,34 @@ def _prepare_v(v, x):
 
 def _prepare(f, x, v):
     """Check f, x and v together; return x, v as float arrays of one dtype."""
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
     return x, _prepare_v(v, x)
 
 
-def _finite_result(result, x, what):
-    """Cast to x's dtype and refuse NaN/inf: an undefined derivative is an error, not a value."""
+def finite_result(result, x, what):
+    """``result`` cast to x's dtype and shape; ``ValueError`` naming ``what`` if it holds NaN/inf.
+
+    An undefined derivative is an error, not a value. Shape: returns ``x.shape``.
+    """
     result = onp.asarray(result, dtype=x.dtype).reshape(x.shape)
     if not onp.all(onp.isfinite(result)):
         raise ValueError(
             f"the {what} is not finite at x: f or its derivatives overflow or are undefined there"
         )
     return result
+
+
+def logistic(z):
+    """The logistic sigmoid σ(z) = 1 / (1 + e^{−z}) = ½ (1 + tanh(z/2)), written with ``autograd.numpy``.
+
+    The tanh form never overflows (its error is absolute, ~1e-16, so σ(z) for z ≲ −37 is 0 rather
+    than e^z); autograd can differentiate it (it is the sigmoid of the autograd reference losses and
+    of IRLS in :mod:`hvplib.course.statistics`), and on plain arrays it is a NumPy function. The
+    hand-written network (:func:`hvplib.nn.sigmoid`) keeps the exp form with full relative accuracy.
+    Shape: that of z.
+    """
+    return 0.5 * (1.0 + anp.tanh(0.5 * z))
 
 
 # ---------------------------------------------------------------------------
@@ -122,9 +141,9 @@ def gradient(f, x):
     -------
     ndarray, shape ``x.shape``, dtype of x (integers become float64)
     """
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
-    return _finite_result(_ag_grad(_scalar_valued(f))(x), x, "gradient")
+    return finite_result(_ag_grad(scalar_valued(f))(x), x, "gradient")
 
 
 def hessian(f, x):
@@ -132,21 +151,17 @@ def hessian(f, x):
 
     Computed as the Jacobian of the gradient: one forward sweep, then n
     reverse sweeps through the gradient's graph. Cost ≈ n gradients, memory n².
-    For small n only (a few thousand at most).
-
-    Parameters
-    ----------
-    f : callable, x ↦ scalar, written with ``autograd.numpy``
-    x : array_like, any shape, n = x.size
+    For small n only (a few thousand at most). Arguments as for :func:`gradient`
+    (f written with ``autograd.numpy``, x of any shape, n = x.size).
 
     Returns
     -------
     ndarray, shape ``(n, n)``, in the order of ``x.ravel()``
     """
-    _check_function(f)
+    check_function(f)
     x = _prepare_x(x)
     n = x.size
-    H = _ag_jacobian(_ag_grad(_scalar_valued(f)))(x)
+    H = _ag_jacobian(_ag_grad(scalar_valued(f)))(x)
     H = onp.asarray(H, dtype=x.dtype).reshape(n, n)
     if not onp.all(onp.isfinite(H)):
         raise ValueError("the Hessian is not finite at x: f or its derivatives overflow or are undefined there")
@@ -167,13 +182,13 @@ def hvp_forward_over_reverse(f, x, v):
     """
     x, v = _prepare(f, x, v)
     try:
-        _, Hv = _ag_make_jvp(_ag_grad(_scalar_valued(f)))(x)(v)
+        _, Hv = _ag_make_jvp(_ag_grad(scalar_valued(f)))(x)(v)
     except NotImplementedError as exc:
         raise NotImplementedError(
             f"forward mode has no rule for a function f uses ({exc}); "
             "use method='reverse_over_reverse' instead"
         ) from None
-    return _finite_result(Hv, x, "Hessian-vector product")
+    return finite_result(Hv, x, "Hessian-vector product")
 
 
 def hvp_reverse_over_reverse(f, x, v):
@@ -186,9 +201,9 @@ def hvp_reverse_over_reverse(f, x, v):
     Shapes: x, v of one shape; returns that shape.
     """
     x, v = _prepare(f, x, v)
-    g = _ag_grad(_scalar_valued(f))
+    g = _ag_grad(scalar_valued(f))
     Hv = _ag_grad(lambda y: anp.sum(g(y) * v))(x)
-    return _finite_result(Hv, x, "Hessian-vector product")
+    return finite_result(Hv, x, "Hessian-vector product")
 
 
 def hvp_finite_difference(f, x, v, eps=None, scheme="central"):
@@ -197,8 +212,8 @@ def hvp_finite_difference(f, x, v, eps=None, scheme="central"):
     Approximate; cost 2 gradients (central) or 2 with one reusable (forward).
     Shapes: x, v of one shape; returns that shape.
     """
-    _check_function(f)
-    return fd_hvp(_ag_grad(_scalar_valued(f)), x, v, eps=eps, scheme=scheme)
+    check_function(f)
+    return fd_hvp(_ag_grad(scalar_valued(f)), x, v, eps=eps, scheme=scheme)
 
 
 def hvp_explicit(f, x, v):
@@ -209,14 +224,55 @@ def hvp_explicit(f, x, v):
     """
     x, v = _prepare(f, x, v)
     H = hessian(f, x)
-    return _finite_result(H @ v.ravel(), x, "Hessian-vector product")
+    return finite_result(H @ v.ravel(), x, "Hessian-vector product")
 
 
-_METHOD_FUNCTIONS = {
-    "forward_over_reverse": hvp_forward_over_reverse,
-    "reverse_over_reverse": hvp_reverse_over_reverse,
-    "explicit": hvp_explicit,
+# ---------------------------------------------------------------------------
+# The registry: every HVP method is named here once
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HVPMethod:
+    """One HVP method: its one-shot product and its product at a fixed point.
+
+    ``product(f, x, v, eps)`` is H(x) v (shape of x); ``at_point(f, x)`` does the work that can be
+    shared by many products at the same x (a recorded graph, a dense H) and returns ``v ↦ H(x) v``;
+    :class:`hvplib.HessianOperator` uses it. Adding a method means adding one entry to
+    :data:`HVP_REGISTRY`; ``hvp``, ``HessianOperator``, ``hessp`` and the optimizers pick it up.
+    """
+
+    name: str
+    product: Callable
+    at_point: Callable
+
+
+def _recorded_reverse_over_reverse(f, x):
+    """The gradient's graph recorded once at x; each product is one reverse sweep through it."""
+    vjp, _ = _ag_make_vjp(_ag_grad(scalar_valued(f)))(x)
+    return lambda v: finite_result(vjp(v), x, "Hessian-vector product")
+
+
+def _dense_at(f, x):
+    """H formed once (n gradients, n² memory); each product is a dense matrix-vector product."""
+    H = hessian(f, x)
+    return lambda v: H @ v.ravel()
+
+
+#: name → :class:`HVPMethod`, in the order the course presents them
+HVP_REGISTRY = {
+    method.name: method
+    for method in (
+        HVPMethod("forward_over_reverse", lambda f, x, v, eps: hvp_forward_over_reverse(f, x, v),
+                  lambda f, x: lambda v: hvp_forward_over_reverse(f, x, v)),
+        HVPMethod("reverse_over_reverse", lambda f, x, v, eps: hvp_reverse_over_reverse(f, x, v),
+                  _recorded_reverse_over_reverse),
+        HVPMethod("finite_difference", lambda f, x, v, eps: hvp_finite_difference(f, x, v, eps=eps),
+                  lambda f, x: lambda v: hvp_finite_difference(f, x, v)),
+        HVPMethod("explicit", lambda f, x, v, eps: hvp_explicit(f, x, v), _dense_at),
+    )
 }
+#: the names of the HVP methods (the keys of :data:`HVP_REGISTRY`)
+HVP_METHODS = tuple(HVP_REGISTRY)
 
 
 def hvp(f, x, v, method="forward_over_reverse", eps=None):
@@ -249,9 +305,7 @@ def hvp(f, x, v, method="forward_over_reverse", eps=None):
     """
     check_choice(method, "method", HVP_METHODS)
     eps = check_positive(eps, "eps", allow_none=True)
-    if method == "finite_difference":
-        return hvp_finite_difference(f, x, v, eps=eps)
-    return _METHOD_FUNCTIONS[method](f, x, v)
+    return HVP_REGISTRY[method].product(f, x, v, eps)
 
 
 # ---------------------------------------------------------------------------
@@ -330,4 +384,4 @@ def fd_hvp(grad_f, x, v, eps=None, scheme="central"):
         g_plus = _call_gradient(grad_f, x + step, x)
         g_zero = _call_gradient(grad_f, x, x)
         result = (g_plus - g_zero) / eps
-    return _finite_result(result, x, "finite-difference Hessian-vector product")
+    return finite_result(result, x, "finite-difference Hessian-vector product")

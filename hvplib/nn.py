@@ -43,11 +43,23 @@ from collections import namedtuple
 import numbers
 
 import numpy as np
-from scipy.sparse.linalg import LinearOperator
 
 from ._checks import as_float_array, check_choice, check_finite, check_positive_int, check_rng
+from .operator import CountedLinearOperator
 
-__all__ = ["MLP", "CurvatureOperator", "LayerSlices", "ACTIVATIONS", "LOSSES"]
+__all__ = [
+    "MLP",
+    "MLPObjective",
+    "CurvatureOperator",
+    "LayerSlices",
+    "ACTIVATIONS",
+    "LOSSES",
+    "check_mlp",
+    "forward",
+    "backward",
+    "r_forward",
+    "r_backward",
+]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -286,6 +298,10 @@ def _r_backward(params, vparams, f, Ra_list, Rz_list, Rdelta_out, out):
                 Rdelta += f.d2e[l - 1] * Ra_list[l - 1]  #   ... + h''(a_i) e_i R{a_i}
 
 
+#: The four passes under public names (chapter 03 prints their source; :class:`MLP` has them as methods).
+forward, backward, r_forward, r_backward = _forward, _backward, _r_forward, _r_backward
+
+
 # ---------------------------------------------------------------------------------------------------
 # Input checks specific to the network.
 # ---------------------------------------------------------------------------------------------------
@@ -386,7 +402,8 @@ class MLP:
         """Random parameters: normal weights, zero biases.
 
         Std of W of a layer: Glorot, ``sqrt(2 / (n_in + n_out))``, or He, ``sqrt(2 / n_in)``, for layers
-        feeding a relu. ``rng`` is None (seed 0), an int seed or a ``numpy.random.Generator``.
+        feeding a relu. ``rng`` is an int seed, a ``numpy.random.Generator`` or None (fresh entropy, as in NumPy);
+        it is the only argument, so it may be given by position (``net.init_params(0)``).
 
         Returns
         -------
@@ -395,7 +412,7 @@ class MLP:
         rng = check_rng(rng)
         w = np.zeros(self.num_params)
         L = len(self._shapes)
-        for l, (W, b) in enumerate(self._unpack(w)):
+        for l, (W, _b) in enumerate(self._unpack(w)):
             n_out, n_in = W.shape
             if self.activation == "relu" and l < L - 1:
                 std = np.sqrt(2.0 / n_in)
@@ -454,8 +471,11 @@ class MLP:
 
     # ---- input checks ------------------------------------------------------------------------------
 
-    def _check_w(self, w):
+    def check_params(self, w):
+        """Return ``w`` as a finite 1-D float vector of length ``num_params`` (``ValueError`` naming w)."""
         return _check_vector(w, "w", self.num_params)
+
+    _check_w = check_params
 
     def _check_X(self, X, dtype):
         X = as_float_array(X, "X")
@@ -522,6 +542,71 @@ class MLP:
         _backward(params, f, self._r_delta_fn(Ry, f.p), self._unpack(Gv))  # Jᵀ (H_L J v)
         return Gv
 
+    # ---- the four passes, one layer at a time (chapter 03) -------------------------------------------
+
+    def forward(self, w, X, second=False):
+        """Forward pass at ``w`` on rows ``X`` (N, n_in): the per-layer record the other passes read.
+
+        ``a_j = Σ_i w_ji z_i + b_j``, ``z_j = h(a_j)``; the record holds, per layer, its input ``z_in``, and for
+        hidden layers ``a``, ``d1 = h'(a)`` and (with ``second``) ``d2 = h''(a)``; ``record.y`` is the output
+        (N, n_out). Cost: one layer product per layer.
+        """
+        w = self.check_params(w)
+        return _forward(self._unpack(w), self._check_X(X, w.dtype), self._act, second)
+
+    def backward(self, w, record, delta_out):
+        """Backward pass from ``delta_out = ∂E/∂y`` (N, n_out): returns ``∂E/∂w``, shape (P,).
+
+        ``∂E/∂w_ji = Σ_n δ_j z_i``, ``δ_i = h'(a_i) Σ_j w_ji δ_j``. Fills ``record.delta`` and ``record.e`` for
+        the R-backward pass. Fed with ``H_L R{y}`` instead of δ it returns the Gauss–Newton product.
+        """
+        w = self.check_params(w)
+        g = np.empty_like(w)
+        record.delta, record.e = _backward(self._unpack(w), record, np.asarray(delta_out, dtype=w.dtype),
+                                           self._unpack(g))
+        record.d2e = [None if d2 is None else d2 * e for d2, e in zip(record.d2, record.e)]
+        return g
+
+    def r_forward(self, w, v, record):
+        """R-forward pass along ``v`` (P,): returns ``(R{a} per hidden layer, R{z} per layer, R{y} = J v)``."""
+        w = self.check_params(w)
+        v = _check_vector(v, "v", self.num_params, w.dtype)
+        return _r_forward(self._unpack(w), self._unpack(v), record)
+
+    def r_backward(self, w, v, record, Ra, Rz, Rdelta_out):
+        """R-backward pass from ``R{δ_out} = H_L R{y}`` (N, n_out): returns ``Hv``, shape (P,).
+
+        Needs a ``record`` that went through :meth:`forward` (with ``second=True``) and :meth:`backward`, and
+        the ``Ra``, ``Rz`` of :meth:`r_forward`.
+        """
+        w = self.check_params(w)
+        v = _check_vector(v, "v", self.num_params, w.dtype)
+        Hv = np.empty_like(w)
+        _r_backward(self._unpack(w), self._unpack(v), record, Ra, Rz, np.asarray(Rdelta_out, dtype=w.dtype),
+                    self._unpack(Hv))
+        return Hv
+
+    def output_delta(self, record, y):
+        """``(E, δ_out = ∂E/∂y, p)`` at the outputs of ``record`` for targets/labels ``y`` (p: softmax or None)."""
+        y = self._check_y(y, record.y.shape[0], record.y.dtype)
+        return self._loss_fn(record.y, y)
+
+    def r_output_delta(self, Ry, p):
+        """``R{δ_out} = H_L R{y}`` for ``Ry = J v`` (N, n_out) and the softmax ``p`` of :meth:`output_delta`."""
+        return self._r_delta_fn(Ry, p)
+
+    # ---- the loss on fixed data, as a function of w alone -------------------------------------------
+
+    def objective(self, X, y):
+        """The loss on the data ``(X, y)`` as a function of ``w`` alone: an :class:`MLPObjective`.
+
+        ``X`` and ``y`` are checked once, here (``ValueError``/``TypeError`` naming them); each method then
+        takes only ``w`` (and a direction ``v``): ``loss(w)``, ``grad(w)``, ``loss_and_grad(w)``, ``hvp(w, v)``,
+        ``gnvp(w, v)``, ``hessian_operator(w)``, ``ggn_operator(w)``, with the same results as the methods of
+        the same names here.
+        """
+        return MLPObjective(self, X, y)
+
     # ---- public maths ------------------------------------------------------------------------------
 
     def predict(self, w, X):
@@ -543,7 +628,9 @@ class MLP:
         -------
         E : numpy scalar of w's dtype
         """
-        w, X, y = self._check_wXy(w, X, y)
+        return self._loss_at(*self._check_wXy(w, X, y))
+
+    def _loss_at(self, w, X, y):
         E = self._loss_fn(_forward(self._unpack(w), X, self._act, second=False).y, y)[0]
         return w.dtype.type(E)
 
@@ -558,6 +645,25 @@ class MLP:
         """
         w, X, y = self._check_wXy(w, X, y)
         return self._loss_and_grad_pass(w, X, y, second=False)[1]
+
+    def _hvp_at(self, w, v, X, y):
+        v = _check_vector(v, "v", self.num_params, w.dtype)
+        f, _ = self._loss_and_grad_pass(w, X, y, second=True)
+        return self._hvp_from_pass(w, v, f)
+
+    def _gnvp_at(self, w, v, X, y):
+        v = _check_vector(v, "v", self.num_params, w.dtype)
+        f = _forward(self._unpack(w), X, self._act, second=False)
+        f.E, _, f.p = self._loss_fn(f.y, y)
+        return self._gnvp_from_pass(w, v, f)
+
+    def _operator_at(self, w, X, y, kind):
+        w, X = w.copy(), X.copy()              # the cache must not change if the caller's arrays do
+        if kind == "Hessian":
+            f, g = self._loss_and_grad_pass(w, X, y, second=True)
+            return CurvatureOperator(self._hvp_from_pass, w, f, g, "Hessian")
+        f, g = self._loss_and_grad_pass(w, X, y, second=False)
+        return CurvatureOperator(self._gnvp_from_pass, w, f, g, "Gauss-Newton")
 
     def hvp(self, w, v, X, y):
         r"""Exact Hessian-vector product :math:`Hv = R\{\nabla E\}` (Pearlmutter's R-operator).
@@ -577,9 +683,7 @@ class MLP:
         Hv : ndarray, shape (P,), dtype of w
         """
         w, X, y = self._check_wXy(w, X, y)
-        v = _check_vector(v, "v", self.num_params, w.dtype)
-        f, _ = self._loss_and_grad_pass(w, X, y, second=True)
-        return self._hvp_from_pass(w, v, f)
+        return self._hvp_at(w, v, X, y)
 
     def gnvp(self, w, v, X, y):
         r"""Generalised Gauss–Newton product :math:`Gv = J^\top H_L J v` (Schraudolph 2002).
@@ -591,10 +695,7 @@ class MLP:
         as :meth:`hvp`.
         """
         w, X, y = self._check_wXy(w, X, y)
-        v = _check_vector(v, "v", self.num_params, w.dtype)
-        f = _forward(self._unpack(w), X, self._act, second=False)
-        f.E, _, f.p = self._loss_fn(f.y, y)
-        return self._gnvp_from_pass(w, v, f)
+        return self._gnvp_at(w, v, X, y)
 
     # ---- operators at a fixed point ----------------------------------------------------------------
 
@@ -609,10 +710,7 @@ class MLP:
         CurvatureOperator
             shape (P, P), dtype of w, symmetric; ``n_matvec`` counts the products made.
         """
-        w, X, y = self._check_wXy(w, X, y)
-        w, X = w.copy(), X.copy()              # the cache must not change if the caller's arrays do
-        f, g = self._loss_and_grad_pass(w, X, y, second=True)
-        return CurvatureOperator(self._hvp_from_pass, w, f, g, "Hessian")
+        return self._operator_at(*self._check_wXy(w, X, y), "Hessian")
 
     def ggn_operator(self, w, X, y):
         """The Gauss–Newton matrix ``G = Jᵀ H_L J`` at ``w`` as a cached ``LinearOperator`` (PSD).
@@ -620,10 +718,7 @@ class MLP:
         Each product costs an R-forward pass and a backward pass (about 1–1.5 gradients). Returns a
         :class:`CurvatureOperator` as :meth:`hessian_operator` does (with ``.gradient`` and ``.loss_value``).
         """
-        w, X, y = self._check_wXy(w, X, y)
-        w, X = w.copy(), X.copy()
-        f, g = self._loss_and_grad_pass(w, X, y, second=False)
-        return CurvatureOperator(self._gnvp_from_pass, w, f, g, "Gauss-Newton")
+        return self._operator_at(*self._check_wXy(w, X, y), "Gauss-Newton")
 
     def hessian(self, w, X, y):
         """Dense Hessian, shape (P, P), dtype of w, built column by column as H e_i — **small P only**.
@@ -643,7 +738,88 @@ class MLP:
         return H
 
 
-class CurvatureOperator(LinearOperator):
+class MLPObjective:
+    """The loss E(w) of an :class:`MLP` on fixed rows ``X`` (N, n_in) and targets/labels ``y``.
+
+    Made by :meth:`MLP.objective`. ``X`` and ``y`` are checked once; every method takes the parameters
+    ``w`` (P,) and works in w's dtype, exactly as the :class:`MLP` method of the same name with ``X, y``:
+
+    ===============================  =============================================  ================
+    method                           returns                                        cost (gradients)
+    ===============================  =============================================  ================
+    ``loss(w)``                      E(w), a scalar of w's dtype                    ≈ 0.5
+    ``grad(w)``                      ∇E(w), shape (P,)                              1
+    ``loss_and_grad(w)``             (E(w) as a float, ∇E(w)) from one pass         1
+    ``hvp(w, v)``                    H(w) v, shape (P,)                             2.3–2.9
+    ``gnvp(w, v)``                   G(w) v = Jᵀ H_L J v, shape (P,)                ≈ 1.5
+    ``hessian_operator(w)``          H(w) as a cached :class:`CurvatureOperator`    1 to build
+    ``ggn_operator(w)``              G(w) as a cached :class:`CurvatureOperator`    1 to build
+    ===============================  =============================================  ================
+
+    Attributes: ``model``, ``X`` (float, finite), ``y`` (float targets or integer labels), ``N`` (rows).
+    """
+
+    def __init__(self, model, X, y):
+        self.model = check_mlp(model)
+        X = as_float_array(X, "X")
+        self.X = model._check_X(X, X.dtype)
+        y_dtype = as_float_array(y, "y").dtype if model.loss_name == "squared_error" else X.dtype
+        self.y = model._check_y(y, self.X.shape[0], y_dtype)
+        self.N = self.X.shape[0]
+
+    def __repr__(self):
+        return f"MLPObjective({self.model!r}, N={self.N})"
+
+    def _at(self, w):
+        """``w`` checked, with ``X`` and float targets in w's dtype (as ``MLP._check_wXy`` casts them)."""
+        w = self.model.check_params(w)
+        X, y = self.X, self.y
+        if X.dtype != w.dtype:
+            X = X.astype(w.dtype)
+        if y.dtype.kind == "f" and y.dtype != w.dtype:
+            y = y.astype(w.dtype)
+        return w, X, y
+
+    def loss(self, w):
+        """E(w), a scalar of w's dtype. Cost: one forward pass."""
+        return self.model._loss_at(*self._at(w))
+
+    def loss_and_grad(self, w):
+        """``(E(w), ∇E(w))`` from one forward and one backward pass; E a float, ∇E of shape (P,)."""
+        f, g = self.model._loss_and_grad_pass(*self._at(w), second=False)
+        return float(f.E), g
+
+    def grad(self, w):
+        """∇E(w), shape (P,), dtype of w. Cost: one gradient."""
+        return self.model._loss_and_grad_pass(*self._at(w), second=False)[1]
+
+    def hvp(self, w, v):
+        """H(w) v, shape (P,), by the four passes (see :meth:`MLP.hvp`)."""
+        w, X, y = self._at(w)
+        return self.model._hvp_at(w, v, X, y)
+
+    def gnvp(self, w, v):
+        """G(w) v = Jᵀ H_L J v, shape (P,) (see :meth:`MLP.gnvp`)."""
+        w, X, y = self._at(w)
+        return self.model._gnvp_at(w, v, X, y)
+
+    def hessian_operator(self, w):
+        """H(w) as a cached (P, P) :class:`CurvatureOperator` (see :meth:`MLP.hessian_operator`)."""
+        return self.model._operator_at(*self._at(w), "Hessian")
+
+    def ggn_operator(self, w):
+        """G(w) as a cached (P, P) :class:`CurvatureOperator` (see :meth:`MLP.ggn_operator`)."""
+        return self.model._operator_at(*self._at(w), "Gauss-Newton")
+
+
+def check_mlp(model, name="model"):
+    """Return ``model`` if it is an :class:`MLP`; otherwise raise ``TypeError`` naming ``name``."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"{name} must be an hvplib.MLP; got {type(model).__name__}")
+    return model
+
+
+class CurvatureOperator(CountedLinearOperator):
     """A symmetric curvature matrix (Hessian or Gauss–Newton) at a fixed point, as a LinearOperator.
 
     Made by :meth:`MLP.hessian_operator` and :meth:`MLP.ggn_operator`; works with ``@``, ``matvec``,
@@ -658,24 +834,15 @@ class CurvatureOperator(LinearOperator):
     """
 
     def __init__(self, product, w, cache, gradient, kind):
-        super().__init__(dtype=w.dtype, shape=(w.size, w.size))
-        self._product, self._w, self._cache = product, w, cache
+        super().__init__(w.dtype, w.size)
+        self._pass, self._w, self._cache = product, w, cache
         self.gradient, self.loss_value, self.kind = gradient, w.dtype.type(cache.E), kind
-        self.n_matvec = 0
 
-    def _matvec(self, v):
-        v = _check_vector(np.ravel(v), "v", self.shape[0], self.dtype)
-        self.n_matvec += 1
-        return self._product(self._w, v, self._cache)
+    def _as_direction(self, v):
+        return _check_vector(np.ravel(v), "v", self.shape[0], self.dtype)
 
-    _rmatvec = _matvec
-
-    def reset_count(self):
-        """Set the product counter ``n_matvec`` back to zero."""
-        self.n_matvec = 0
-
-    def _adjoint(self):
-        return self
+    def _product(self, v):
+        return self._pass(self._w, v, self._cache)
 
     def __repr__(self):
         return f"<{self.shape[0]}x{self.shape[1]} {self.kind} CurvatureOperator, dtype={self.dtype}, n_matvec={self.n_matvec}>"

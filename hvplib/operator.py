@@ -1,16 +1,50 @@
 """The Hessian at a fixed point as a SciPy ``LinearOperator`` that only does products."""
 import numpy as np
-from autograd import grad as _ag_grad
-from autograd import make_vjp as _ag_make_vjp
 from scipy.sparse.linalg import LinearOperator
 
-from ._checks import as_float_array, check_choice, check_finite
-from .hvp import HVP_METHODS, _check_function, _finite_result, _scalar_valued, hessian, hvp
+from ._checks import as_float_array, check_choice, check_finite, check_function
+from .hvp import HVP_METHODS, HVP_REGISTRY
 
-__all__ = ["HessianOperator"]
+__all__ = ["CountedLinearOperator", "HessianOperator"]
 
 
-class HessianOperator(LinearOperator):
+class CountedLinearOperator(LinearOperator):
+    """A symmetric (n, n) ``LinearOperator`` that counts its products: the base of hvplib's operators.
+
+        op @ v = self._product(self._as_direction(v))        n_matvec += 1 per product
+
+    :class:`HessianOperator`, the network operators of :mod:`hvplib.nn` and the checked wrapper of
+    :mod:`hvplib.krylov` all derive from it. A subclass defines ``_product(v)`` (v checked, returns
+    the product, shape (n,)) and may refine ``_as_direction(v)``; ``op.H`` is ``op`` (symmetric).
+    """
+
+    def __init__(self, dtype, n):
+        super().__init__(dtype=dtype, shape=(n, n))
+        self.n_matvec = 0
+
+    def reset_count(self):
+        """Set the product counter ``n_matvec`` back to zero."""
+        self.n_matvec = 0
+
+    def _as_direction(self, v):
+        return v
+
+    def _product(self, v):
+        raise NotImplementedError
+
+    def _matvec(self, v):
+        v = self._as_direction(v)
+        self.n_matvec += 1
+        return self._product(v)
+
+    def _rmatvec(self, v):
+        return self._matvec(v)  # symmetric
+
+    def _adjoint(self):
+        return self
+
+
+class HessianOperator(CountedLinearOperator):
     """H(x) as an (n, n) ``scipy.sparse.linalg.LinearOperator``; each matvec is one HVP.
 
         op @ v  =  H(x) v      (v of length n, or of x's shape flattened)
@@ -38,24 +72,14 @@ class HessianOperator(LinearOperator):
     """
 
     def __init__(self, f, x, method="forward_over_reverse"):
-        _check_function(f)
+        check_function(f)
         check_choice(method, "method", HVP_METHODS)
         x = check_finite(as_float_array(x, "x"), "x")
         self.f = f
         self.x = x.copy()
         self.method = method
-        self.n_matvec = 0
-        self._cached_vjp = None
-        self._dense = None
-        if method == "reverse_over_reverse":
-            self._cached_vjp, _ = _ag_make_vjp(_ag_grad(_scalar_valued(f)))(self.x)
-        elif method == "explicit":
-            self._dense = hessian(f, self.x)
-        super().__init__(dtype=x.dtype, shape=(x.size, x.size))
-
-    def reset_count(self):
-        """Set the product counter ``n_matvec`` back to zero."""
-        self.n_matvec = 0
+        self._product_at = HVP_REGISTRY[method].at_point(f, self.x)   # the work shared by all products
+        super().__init__(x.dtype, x.size)
 
     def _as_direction(self, v):
         v = as_float_array(v, "v")
@@ -64,22 +88,8 @@ class HessianOperator(LinearOperator):
         check_finite(v, "v")
         return v.reshape(self.x.shape).astype(self.dtype, copy=False)
 
-    def _matvec(self, v):
-        v = self._as_direction(v)
-        if self._dense is not None:
-            Hv = self._dense @ v.ravel()
-        elif self._cached_vjp is not None:
-            Hv = _finite_result(self._cached_vjp(v), self.x, "Hessian-vector product")
-        else:
-            Hv = hvp(self.f, self.x, v, method=self.method)
-        self.n_matvec += 1
-        return np.asarray(Hv, dtype=self.dtype).ravel()
-
-    def _rmatvec(self, v):
-        return self._matvec(v)  # H is symmetric
-
-    def _adjoint(self):
-        return self
+    def _product(self, v):
+        return np.asarray(self._product_at(v), dtype=self.dtype).ravel()
 
     def __repr__(self):
         n = self.shape[0]

@@ -133,12 +133,12 @@ class QuadraticProblem(Problem):
         return self.x_star + scale * e / np.linalg.norm(e)
 
 
-def make_quadratic(eigenvalues=None, kappa=None, n=2, b=None, rng=None):
+def make_quadratic(eigenvalues=None, kappa=None, n=2, b=None, *, rng=None):
     """A strongly convex quadratic ½ xᵀA x − bᵀx with a chosen spectrum.
 
     Give either ``eigenvalues`` (all > 0) or ``kappa`` (then the n eigenvalues
     are geometrically spaced from 1 to κ; default κ = 10). The eigenvectors are
-    a random orthogonal basis from ``rng`` (seeded, default 0); b is random
+    a random orthogonal basis from ``rng`` (keyword-only; None: fresh entropy); b is random
     unless given. The start ``x0`` is the worst case for steepest descent,
     :meth:`QuadraticProblem.worst_case_start`, at distance 1 from x* = A⁻¹b.
 
@@ -222,19 +222,20 @@ def _load_dataset(data, m, d, rng):
     return bunch.data, (bunch.target % 2 == 0).astype(float)
 
 
-def make_logistic_regression(data="synthetic", reg=1e-2, m=500, d=10, rng=None):
+def make_logistic_regression(data="synthetic", reg=1e-2, m=500, d=10, *, rng=None):
     """Regularized logistic-regression loss on a data set shipped with the code.
 
     Parameters
     ----------
     data : {"synthetic", "breast_cancer", "digits"}
         "synthetic": m samples, d Gaussian features, labels drawn from a
-        random true logistic model (seeded by ``rng``, default 0).
+        random true logistic model (drawn with ``rng``).
         "breast_cancer" (569 × 30) and "digits" (1797 × 64, even vs odd) ship
         inside scikit-learn (no download); ``m``, ``d`` are ignored.
     reg : float > 0, L2 regularization (λ_min(H) ≥ reg)
     m, d : int ≥ 1, size of the synthetic set
-    rng : None, seed or Generator
+    rng : None, int seed or Generator, keyword-only
+        Used by "synthetic" only; None draws fresh entropy, as in NumPy (pass a seed to reproduce).
 
     Returns
     -------

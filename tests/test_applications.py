@@ -346,3 +346,12 @@ def test_laplace_explorer_state_follows_slider(displayed):
     assert box.state["successes"] == 60 and box.state["tv"] < tv10
     box_quiet = widgets_applications.laplace_explorer(trials=20, show=False)
     assert box_quiet.state["n_draws"] == 1
+
+
+def test_one_logistic_sigmoid_for_irls_and_the_autograd_losses():
+    from hvplib.hvp import logistic
+
+    z = np.linspace(-800.0, 800.0, 4001)
+    np.testing.assert_allclose(logistic(z), 1.0 / (1.0 + np.exp(-np.clip(z, -700, 700))), rtol=1e-12, atol=1e-16)   # absolute accuracy in the tail
+    np.testing.assert_allclose(gradient(lambda t: logistic(t[0]), np.array([0.3]))[0],
+                               logistic(0.3) * (1 - logistic(0.3)), rtol=1e-12)     # σ' = σ(1 − σ), by autograd

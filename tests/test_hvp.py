@@ -292,3 +292,21 @@ def test_bad_input_raises_a_clear_error(call, error, match):
 def test_complex_output_is_refused():
     with pytest.raises(TypeError, match="f must return a real scalar"):
         hv.hvp(lambda x: anp.sum(x) * 1j, np.ones(2), np.ones(2), method="finite_difference")
+
+
+def test_every_registered_method_reaches_hvp_and_the_operator():
+    """HVP methods are registered in one place; hvp and HessianOperator both take them from there."""
+    from hvplib.hvp import HVP_REGISTRY
+
+    assert hv.HVP_METHODS == tuple(HVP_REGISTRY)
+    x = np.array([0.3, -0.7, 1.1])
+    f = lambda y: anp.sum(anp.sin(y) * y**2) + y[0] * y[2]  # noqa: E731
+    H = hv.hessian(f, x)
+    v = np.array([1.0, 2.0, -0.5])
+    for name, method in HVP_REGISTRY.items():
+        rtol = 1e-6 if name == "finite_difference" else 1e-12
+        np.testing.assert_allclose(hv.hvp(f, x, v, method=name), H @ v, rtol=rtol)
+        np.testing.assert_allclose(method.at_point(f, x)(v), H @ v, rtol=rtol)
+        op = hv.HessianOperator(f, x, method=name)
+        np.testing.assert_allclose(op @ v, H @ v, rtol=rtol)
+        assert op.n_matvec == 1

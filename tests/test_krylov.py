@@ -564,3 +564,148 @@ def test_results_have_readable_repr():
     assert "CGResult(" in repr(cg(M, np.ones(40)))
     assert "estimate=" in repr(hutchinson_trace(M, 3))
     assert "list of 2 arrays" in repr(spectral_density(M, n_probes=2, n_steps=5))
+
+
+# ---- the one CG kernel: damping, forcing-term stop, negative-curvature policy -------------------------
+
+def test_cg_solve_with_damping_matches_the_dense_solve_and_scipy():
+    import scipy.sparse.linalg as spla
+    from hvplib.krylov import cg_solve
+
+    rng = np.random.default_rng(3)
+    M = rng.normal(size=(30, 30))
+    C = M @ M.T / 30
+    b = rng.normal(size=30)
+    res = cg_solve(lambda v: C @ v, b, damping=0.5, rtol=1e-12, max_iter=200)
+    A = C + 0.5 * np.eye(30)
+    np.testing.assert_allclose(res.x, np.linalg.solve(A, b), rtol=1e-9)
+    ref, info = spla.cg(A, b, rtol=1e-12, maxiter=200)
+    assert info == 0
+    np.testing.assert_allclose(res.x, ref, rtol=1e-8)
+    np.testing.assert_allclose(res.cx, C @ res.x, rtol=1e-9)     # the undamped product, kept for free
+    assert res.n_matvec == len(res.residuals) - 1
+    # cg on the same operator with damping is the same loop
+    public = cg(C, b, tol=1e-12, damping=0.5)
+    np.testing.assert_array_equal(public.x, res.x)
+    assert public.n_matvec == res.n_matvec and public.cx is None
+
+
+def test_cg_solve_negative_curvature_policies():
+    from hvplib.krylov import cg_solve
+
+    A = np.diag([1.0, -2.0])
+    b = np.array([0.0, -1.0])                      # b along the negative-curvature direction
+    stop = cg_solve(lambda v: A @ v, b, rtol=1e-10, max_iter=5)
+    assert stop.negative_curvature and not stop.converged
+    np.testing.assert_array_equal(stop.x, [0.0, 0.0])          # the last iterate: x_0 = 0
+    np.testing.assert_allclose(stop.curvature, -2.0)            # pᵀAp / pᵀp
+    sd = cg_solve(lambda v: A @ v, b, rtol=1e-10, max_iter=5, negative_curvature="steepest_descent")
+    np.testing.assert_allclose(sd.x, (b @ b) / abs(b @ A @ b) * b)  # (bᵀb / |bᵀAb|) b
+    np.testing.assert_allclose(sd.cx, A @ sd.x)
+    with pytest.raises(ValueError, match="negative_curvature"):
+        cg_solve(lambda v: A @ v, b, negative_curvature="ignore")
+
+
+def test_truncated_cg_keeps_the_shape_of_g_and_solves_to_the_forcing_term():
+    from hvplib.optimize import truncated_cg
+
+    rng = np.random.default_rng(4)
+    M = rng.normal(size=(6, 6))
+    H = M @ M.T + 6 * np.eye(6)
+    g = rng.normal(size=(2, 3))
+    p, neg = truncated_cg(lambda d: (H @ d.ravel()).reshape(2, 3), g, eta=1e-12, max_iter=50)
+    assert p.shape == (2, 3) and neg is False
+    np.testing.assert_allclose(p.ravel(), np.linalg.solve(H, -g.ravel()), rtol=1e-9)
+    loose, _ = truncated_cg(lambda d: (H @ d.ravel()).reshape(2, 3), g, eta=0.5, max_iter=50)
+    assert np.linalg.norm(H @ loose.ravel() + g.ravel()) <= 0.5 * np.linalg.norm(g)
+
+
+# ---- one Lanczos recurrence, one broadening ------------------------------------------------------------
+
+@pytest.mark.parametrize("reorthogonalize", [True, False])
+def test_slq_tridiagonal_from_the_shared_recurrence_has_the_dense_spectrum(reorthogonalize):
+    from hvplib.krylov._common import CountedOperator
+    from hvplib.krylov.density import lanczos_tridiagonal
+    from scipy.linalg import eigh_tridiagonal
+
+    rng = np.random.default_rng(5)
+    Q, _ = np.linalg.qr(rng.normal(size=(12, 12)))
+    lam = np.linspace(-2.0, 5.0, 12)
+    A = Q @ np.diag(lam) @ Q.T
+    v = rng.normal(size=12)
+    v /= np.linalg.norm(v)
+    alpha, beta = lanczos_tridiagonal(CountedOperator(A), v, 12, reorthogonalize)
+    theta = eigh_tridiagonal(alpha, beta, eigvals_only=True)
+    np.testing.assert_allclose(theta[[0, -1]], lam[[0, -1]], atol=1e-8)   # the extremes, in either mode
+    if reorthogonalize:
+        np.testing.assert_allclose(theta, lam, atol=1e-10)                # all of them, with a full basis
+    np.testing.assert_allclose(alpha[0], v @ A @ v, rtol=1e-12)          # α₁ = vᵀAv
+
+
+def test_broaden_is_the_gaussian_mixture_and_spectral_density_integrates_to_one():
+    from hvplib.krylov.density import broaden
+
+    grid = np.linspace(-3, 3, 601)
+    nodes, weights = [np.array([0.0, 1.0]), np.array([-1.0])], [np.array([0.25, 0.75]), np.array([1.0])]
+    sigma = 0.3
+    g = lambda t, c: np.exp(-((t - c) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))  # noqa: E731
+    expected = (0.25 * g(grid, 0.0) + 0.75 * g(grid, 1.0) + g(grid, -1.0)) / 2
+    np.testing.assert_allclose(broaden(nodes, weights, grid, sigma), expected, rtol=1e-12)
+    res = spectral_density(np.diag(np.linspace(1.0, 4.0, 40)), n_probes=4, n_steps=20, rng=0)
+    np.testing.assert_allclose(np.trapezoid(res.density, res.grid), 1.0, rtol=1e-12)
+
+
+def test_every_operator_counts_through_one_base():
+    import autograd.numpy as anp
+
+    import hvplib as hv
+    from hvplib.krylov._common import CountedOperator
+    from hvplib.operator import CountedLinearOperator
+
+    x = np.array([0.5, -1.0, 2.0])
+    f = lambda y: anp.sum(y**4) / 4 + y[0] * y[1]  # noqa: E731
+    H = np.diag(3 * x**2) + np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]])      # the closed form
+    net = hv.MLP([2, 3, 1])
+    w = net.init_params(0)
+    X, t = np.array([[0.1, 0.2], [0.3, -0.4]]), np.array([[1.0], [0.0]])
+    ops = [hv.HessianOperator(f, x), net.hessian_operator(w, X, t), CountedOperator(H)]
+    for op in ops:
+        assert isinstance(op, CountedLinearOperator)
+        n = op.shape[0]
+        for i in range(3):
+            op.matvec(np.eye(n)[i % n])
+        assert op.n_matvec == 3
+        op.reset_count()
+        assert op.n_matvec == 0 and op.H is op          # symmetric: the adjoint is the operator
+    np.testing.assert_allclose(ops[0] @ np.ones(3), H @ np.ones(3), rtol=1e-12)
+    dense = net.hessian(w, X, t)
+    np.testing.assert_allclose(ops[1] @ np.ones(net.num_params), dense @ np.ones(net.num_params), rtol=1e-10)
+
+
+# ---- the API convention: product budgets are max_matvec (old names accepted), rng keyword-only ---------
+
+def test_budgets_are_max_matvec_and_the_old_names_still_work():
+    A = np.diag(np.arange(1.0, 31.0))
+    b = np.ones(30)
+    assert cg(A, b, max_matvec=5).n_matvec == cg(A, b, max_iter=5).n_matvec == 5
+    assert power_iteration(A, max_matvec=7, rng=0).n_matvec == power_iteration(A, max_iter=7, rng=0).n_matvec == 7
+    new, old = hutchinson_trace(A, max_matvec=12, rng=1), hutchinson_trace(A, n_samples=12, rng=1)
+    assert new.n_matvec == 12 and new.estimate == old.estimate
+    new, old = hutchpp_trace(A, max_matvec=9, rng=1), hutchpp_trace(A, n_matvec=9, rng=1)
+    assert new.n_matvec == 9 and new.estimate == old.estimate
+    np.testing.assert_allclose(hutchpp_trace(A, max_matvec=90, rng=0).estimate, A.trace(), rtol=1e-12)
+    with pytest.raises(TypeError, match="max_matvec or its old name n_samples"):
+        hutchinson_trace(A, max_matvec=3, n_samples=3)
+
+
+def test_rng_is_keyword_only_and_none_means_fresh_entropy_as_in_numpy():
+    M = np.random.default_rng(9).normal(size=(30, 30))
+    A = M + M.T                                   # off-diagonal entries: zᵀAz depends on the signs z
+    with pytest.raises(TypeError):
+        power_iteration(A, 1e-8, 100, None, 0.0, False, 0)          # rng is not positional any more
+    seeded = [hutchinson_trace(A, max_matvec=5, rng=3).estimate for _ in range(2)]
+    assert seeded[0] == seeded[1]                                   # an int seed: reproducible
+    generator = np.random.default_rng(3)
+    assert hutchinson_trace(A, max_matvec=5, rng=generator).estimate == seeded[0]
+    fresh = {hutchinson_trace(A, max_matvec=5).samples.tobytes() for _ in range(5)}
+    assert len(fresh) > 1                                           # None: fresh entropy each call

@@ -80,23 +80,28 @@ def test_gradient_descent_checks_test_pair(toy):
 # ---- damped CG and Hessian-free -------------------------------------------------------------------------
 
 def test_damped_cg_solves_the_damped_system_and_tracks_Cp():
+    """The Hessian-free trainer's solve is krylov.cg_solve with damping: (C + λI) p = −g, C p kept."""
     M = RNG.normal(size=(8, 8))
     C = M @ M.T
     g = RNG.normal(size=8)
-    p, Cp, n, neg = lab._damped_cg(lambda v: C @ v, g, 0.3, None, 100, 1e-12)
-    np.testing.assert_allclose(p, np.linalg.solve(C + 0.3 * np.eye(8), -g), rtol=1e-8)
-    np.testing.assert_allclose(Cp, C @ p, rtol=1e-8)
-    assert not neg and n <= 9
+    res = hv.krylov.cg_solve(lambda v: C @ v, -g, damping=0.3, rtol=1e-12, max_iter=100)
+    np.testing.assert_allclose(res.x, np.linalg.solve(C + 0.3 * np.eye(8), -g), rtol=1e-8)
+    np.testing.assert_allclose(res.cx, C @ res.x, rtol=1e-8)
+    assert not res.negative_curvature and res.n_matvec <= 9
     # warm start: one extra product, same answer
-    p2, Cp2, n2, _ = lab._damped_cg(lambda v: C @ v, g, 0.3, 0.9 * p, 100, 1e-12)
-    np.testing.assert_allclose(p2, p, rtol=1e-8)
-    np.testing.assert_allclose(Cp2, C @ p2, rtol=1e-8)
+    warm = hv.krylov.cg_solve(lambda v: C @ v, -g, x0=0.9 * res.x, damping=0.3, rtol=1e-12, max_iter=100)
+    np.testing.assert_allclose(warm.x, res.x, rtol=1e-8)
+    np.testing.assert_allclose(warm.cx, C @ warm.x, rtol=1e-8)
+    # the public cg with damping agrees, on the dense matrix
+    dense = hv.cg(C, -g, tol=1e-12, damping=0.3)
+    np.testing.assert_allclose(dense.x, res.x, rtol=1e-10)
 
 
 def test_damped_cg_stops_on_negative_curvature():
     C = np.diag([1.0, -5.0])
-    p, _, n, neg = lab._damped_cg(lambda v: C @ v, np.array([1.0, 1.0]), 0.1, None, 10, 1e-12)
-    assert neg and n >= 1
+    res = hv.krylov.cg_solve(lambda v: C @ v, -np.array([1.0, 1.0]), damping=0.1, rtol=1e-12, max_iter=10)
+    assert res.negative_curvature and res.n_matvec >= 1
+    assert res.direction @ (C + 0.1 * np.eye(2)) @ res.direction <= 0
 
 
 def test_large_damping_gives_a_short_gradient_step(toy):

@@ -241,3 +241,16 @@ def test_plots_and_widget_build():
     l1_default = box.state["l1"]
     box.controls["sigma"].value = 0.1
     assert box.state["n_draws"] == 2 and box.state["l1"] < l1_default
+
+
+def test_the_one_descent_loop_matches_the_closed_form_and_stops_on_divergence():
+    A = np.diag([1.0, 4.0])
+    w0 = np.array([1.0, 1.0])
+    seen = []
+    run = landscape.fixed_step_descent(lambda k, w: (0.5 * w @ A @ w, A @ w), w0, 0.1, 20,
+                                       lambda k, w, E: seen.append(E))
+    np.testing.assert_allclose(run.w, np.linalg.matrix_power(np.eye(2) - 0.1 * A, 20) @ w0, rtol=1e-12)
+    assert (run.n_grad, run.diverged, run.stopped_at, len(seen)) == (21, False, 20, 21)
+    blow_up = landscape.fixed_step_descent(lambda k, w: (0.5 * w @ A @ w, A @ w), w0, 1e200, 5,
+                                           lambda k, w, E: None)
+    assert blow_up.diverged and np.all(np.isfinite(blow_up.w))          # η ≫ 2/λ_max: the last finite iterate

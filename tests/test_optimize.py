@@ -415,3 +415,18 @@ def test_logistic_regression_problems(data, shape):
     assert np.linalg.eigvalsh(H).min() >= 0.05 - 1e-12
     with pytest.raises(ValueError, match="data"):
         problems.make_logistic_regression("mnist")
+
+
+def test_counts_carry_scipys_names_and_the_old_ngev_is_still_readable():
+    import dataclasses
+
+    import scipy.optimize as so
+
+    p = problems.make_rosenbrock(2)
+    res = newton_cg(p.f, p.x0, tol=1e-8)
+    fields = {f.name for f in dataclasses.fields(res)}
+    assert {"nfev", "njev", "nhev", "nhvp"} <= fields and "ngev" not in fields
+    assert res.ngev == res.njev and res.n_evaluations == res.nfev + res.njev + res.nhvp
+    ref = so.minimize(p.f, p.x0, method="Newton-CG", jac=lambda x: hvplib.gradient(p.f, x),
+                      hessp=hvplib.hessp(p.f), options={"xtol": 1e-12})
+    assert {"nfev", "njev", "nhev"} <= set(ref.keys())              # the same names SciPy reports

@@ -231,3 +231,18 @@ def test_plot_convergence_styles_follow_the_method_not_its_position(rosen_rows):
             assert line.get_color() == color and line.get_linestyle() == ls
     with pytest.raises(ValueError, match="no entry"):
         plotting_optim.plot_convergence(rows, forward, f_star=0.0, styles={rows[0].method: ("k", "-")})
+
+
+def test_every_counter_of_the_course_is_one_kind_of_call_counts():
+    from hvplib.course.race import CountedCallables                 # the SciPy-side counter of the race tables
+    from hvplib.optimize import CallCounts, CountedObjective
+
+    p = problems.make_rosenbrock(2)
+    log = optim_diagnostics.HessianProductLog(p.f)
+    counted = CountedCallables(p.f, lambda x: hv.gradient(p.f, x), log)
+    assert all(isinstance(c, CallCounts) for c in (log, counted, CountedObjective(p.f)))
+    counted.fun(p.x0)
+    counted.fun_and_jac(p.x0)
+    counted.hessp(p.x0, np.ones(2))
+    assert (counted.nfev, counted.njev, counted.nhvp, counted.n_evaluations) == (2, 1, 1, 4)
+    assert log.n_calls == log.nhvp == 1 and counted.ngev == counted.njev

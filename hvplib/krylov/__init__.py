@@ -10,7 +10,7 @@ result record that says how many products it used (``n_matvec``).
 - :func:`hutchinson_trace`, :func:`hutchpp_trace` — the trace
 - :func:`spectral_density` — the eigenvalue density (stochastic Lanczos quadrature)
 """
-from .cg import CGResult, cg
+from .cg import CGResult, cg, cg_solve
 from .density import DensityResult, spectral_density
 from .lanczos import LanczosResult, lanczos
 from .power import PowerResult, power_iteration
@@ -18,6 +18,7 @@ from .trace import TraceResult, hutchinson_trace, hutchpp_trace
 
 __all__ = [
     "cg",
+    "cg_solve",
     "power_iteration",
     "lanczos",
     "hutchinson_trace",

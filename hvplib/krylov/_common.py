@@ -12,6 +12,8 @@ import scipy.sparse
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from .._checks import as_float_array, check_finite
+from ..operator import CountedLinearOperator
+from ..progress import progress_bar
 
 __all__ = ["as_square_operator", "as_vector", "as_real_number", "CountedOperator", "progress_bar", "KrylovResult", "random_sign_vector"]
 
@@ -53,26 +55,29 @@ def as_square_operator(op, name="op"):
     return linop
 
 
-class CountedOperator:
+class CountedOperator(CountedLinearOperator):
     """Wrap a square operator: count its products and refuse non-finite output.
 
     ``A(v)`` returns ``op @ v`` as a float64 vector of shape ``(n,)`` and adds one
-    to ``A.n_matvec``. A product with NaN or ±inf entries raises ``ValueError``,
-    so that no algorithm ever carries a NaN into its result.
+    to ``A.n_matvec`` (the counting of :class:`hvplib.operator.CountedLinearOperator`).
+    A product with NaN or ±inf entries raises ``ValueError``, so that no algorithm
+    ever carries a NaN into its result.
     """
 
     def __init__(self, op, name="op"):
         self.op = as_square_operator(op, name)
         self.name = name
         self.n = self.op.shape[0]
-        self.n_matvec = 0
+        super().__init__(np.float64, self.n)
 
     def __call__(self, v):
+        return self._matvec(v)
+
+    def _product(self, v):
         w = np.asarray(self.op.matvec(v))
         if w.dtype.kind == "c":
             raise TypeError(f"{self.name} returned a complex product; it must be real")
         w = w.astype(np.float64, copy=False).reshape(-1)
-        self.n_matvec += 1
         if w.shape != (self.n,):
             raise ValueError(f"{self.name} returned a product of shape {w.shape}; expected ({self.n},)")
         if not np.all(np.isfinite(w)):
@@ -103,39 +108,6 @@ def as_real_number(value, name):
 def random_sign_vector(rng, n):
     """Rademacher vector: entries ±1 with probability 1/2 each, shape ``(n,)``."""
     return rng.choice(np.array([-1.0, 1.0]), size=n)
-
-
-class _NoBar:
-    """Stand-in for a tqdm bar when progress is switched off."""
-
-    def update(self, n=1):
-        pass
-
-    def set_postfix(self, *args, **kwargs):
-        pass
-
-    def close(self):
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def progress_bar(progress, total=None, desc=None, unit="it"):
-    """A tqdm progress bar when ``progress`` is true, else an object that does nothing.
-
-    Use it as a context manager: ``with progress_bar(progress, total, "lanczos") as bar:``.
-    """
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False; got {type(progress).__name__}")
-    if not progress:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, leave=False)
 
 
 def _short(value):

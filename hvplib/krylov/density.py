@@ -6,8 +6,9 @@ from scipy.linalg import eigh_tridiagonal
 
 from .._checks import as_float_array, check_finite, check_positive, check_positive_int, check_rng
 from ._common import CountedOperator, KrylovResult, progress_bar, random_sign_vector
+from .lanczos import orthogonal_product
 
-__all__ = ["spectral_density", "DensityResult", "lanczos_tridiagonal"]
+__all__ = ["spectral_density", "DensityResult", "lanczos_tridiagonal", "broaden"]
 
 GRID_POINTS = 1001
 
@@ -40,8 +41,8 @@ class DensityResult(KrylovResult):
     sigma: float
 
 
-def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, rng=None,
-                     reorthogonalize=True, progress=False):
+def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, reorthogonalize=True, progress=False, *,
+                     rng=None):
     """Estimate the eigenvalue density of a symmetric operator (stochastic Lanczos quadrature).
 
     The density ``φ(t) = (1/n) Σ_i δ(t − λ_i)`` is smoothed with a Gaussian
@@ -72,14 +73,14 @@ def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, rng=Non
     sigma : float, optional
         Broadening width. Default ``0.01 · (max θ − min θ)`` over all nodes (or
         ``0.01 · max(|θ|, 1)`` if all nodes coincide).
-    rng : None, int or numpy.random.Generator
-        Source of the probes (None means seed 0).
     reorthogonalize : bool, default True
         Full reorthogonalization in each probe (memory ``n_steps · n``). With False only
         three vectors are kept; the quadrature stays accurate (spurious copies of
         converged Ritz values share their weight), which suits very large ``n``.
     progress : bool, default False
         Show a tqdm bar over the probes.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the probes (None: fresh entropy, as in NumPy).
 
     Returns
     -------
@@ -119,7 +120,7 @@ def spectral_density(op, n_probes=10, n_steps=80, grid=None, sigma=None, rng=Non
         sigma = 0.01 * width
     if grid is None:
         grid = np.linspace(lo - 5 * sigma, hi + 5 * sigma, GRID_POINTS)
-    density = sum(_gaussian_mixture(grid, theta, tau, sigma) for theta, tau in zip(nodes, weights))
+    density = broaden(nodes, weights, grid, sigma)
     mass = np.trapezoid(density, grid)
     if not mass > 0:
         raise ValueError("grid must cover the spectrum: the density is zero on every grid point")
@@ -155,30 +156,50 @@ def lanczos_tridiagonal(A, v, n_steps, reorthogonalize=True):
     n = len(v)
     basis = np.zeros((n_steps, n)) if reorthogonalize else None
     alpha, beta = [], []
-    v_prev, b_prev, scale = np.zeros(n), 0.0, 0.0
+    v_prev, scale = None, 0.0
     for j in range(n_steps):
         if reorthogonalize:
             basis[j] = v
-        w = A(v)
-        scale = max(scale, np.linalg.norm(w))          # ‖A v_j‖ ≤ ‖A‖
-        w -= b_prev * v_prev
-        alpha.append(v @ w)
-        w -= alpha[-1] * v
-        if reorthogonalize:
-            for _ in range(2):
-                w -= basis[: j + 1].T @ (basis[: j + 1] @ w)
+            rows = basis[: j + 1]
+        else:
+            rows = v[None, :] if v_prev is None else np.stack([v_prev, v])
+        w, h, product_norm = orthogonal_product(A, rows)
+        scale = max(scale, product_norm)               # ‖A v_j‖ ≤ ‖A‖
+        alpha.append(h[-1])
         b = np.linalg.norm(w)
         if j == n_steps - 1 or b <= np.sqrt(n) * np.finfo(float).eps * scale:
             break
         beta.append(b)
-        v_prev, v, b_prev = v, w / b, b
+        v_prev, v = v, w / b
     return np.array(alpha), np.array(beta)
 
 
-def _gaussian_mixture(t, centers, masses, sigma):
-    """``Σ_j masses_j g_σ(t − centers_j)`` on the points ``t``; shape ``t.shape``."""
-    z = (t[:, None] - centers[None, :]) / sigma
-    return np.exp(-0.5 * z**2) @ masses / (sigma * np.sqrt(2 * np.pi))
+def broaden(nodes, weights, grid, sigma):
+    r"""Smooth point masses into a density: :math:`\rho(t) = \frac{1}{n_p}\sum_{p}\sum_j \tau_{pj}\, g_\sigma(t - \theta_{pj})`.
+
+    The one Gaussian broadening of hvplib (:func:`spectral_density` and chapter 05's explorer use it).
+
+    Parameters
+    ----------
+    nodes, weights : list of arrays (one pair per probe, as in ``DensityResult``), or a single pair of
+        arrays (e.g. all eigenvalues with weights 1/n for the exact density)
+    grid : array_like, shape (G,)
+    sigma : float > 0
+        Width of the Gaussian :math:`g_\sigma(t) = e^{-t^2/2\sigma^2} / (\sigma\sqrt{2\pi})`.
+
+    Returns
+    -------
+    ndarray, shape (G,): the density, integrating to Σ weights / n_probes (1 for SLQ rules) on the real line.
+    """
+    sigma = check_positive(sigma, "sigma")
+    grid = np.asarray(grid, dtype=float)
+    if isinstance(nodes, np.ndarray) and nodes.ndim == 1:
+        nodes, weights = [nodes], [weights]
+    total = np.zeros_like(grid)
+    for theta, tau in zip(nodes, weights):
+        z = (grid[:, None] - np.asarray(theta, dtype=float)[None, :]) / sigma
+        total += np.exp(-0.5 * z**2) @ np.asarray(tau, dtype=float)
+    return total / (len(nodes) * sigma * np.sqrt(2 * np.pi))
 
 
 def _check_grid(grid):

@@ -6,7 +6,7 @@ import numpy as np
 from .._checks import check_choice, check_positive, check_positive_int, check_rng
 from ._common import CountedOperator, KrylovResult, as_vector, progress_bar
 
-__all__ = ["lanczos", "LanczosResult"]
+__all__ = ["lanczos", "LanczosResult", "orthogonal_product"]
 
 WHICH = ("LA", "SA", "LM")
 
@@ -49,8 +49,7 @@ class LanczosResult(KrylovResult):
     norm_estimate: float
 
 
-def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, ncv=None,
-            progress=False):
+def lanczos(op, k=6, which="LA", tol=1e-10, max_iter=None, v0=None, ncv=None, progress=False, *, rng=None):
     """Find ``k`` extreme eigenpairs of a symmetric operator with thick-restart Lanczos.
 
     Lanczos builds an orthonormal basis ``V = [v_1, …, v_m]`` of the Krylov space
@@ -79,8 +78,6 @@ def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, nc
         Number of eigenpairs, ``1 ≤ k < n``.
     which : {"LA", "SA", "LM"}, default "LA"
         As in SciPy's ``eigsh``: largest algebraic, smallest algebraic, largest magnitude.
-    rng : None, int or numpy.random.Generator
-        Source of the random Gaussian start vector (None means seed 0).
     tol : float, default 1e-10
         A pair counts as converged when its residual ``‖A v − θ v‖ ≤ tol · ‖A‖``
         (``‖A‖`` estimated, see ``norm_estimate``). The eigenvalue error is then at most
@@ -94,6 +91,8 @@ def lanczos(op, k=6, which="LA", rng=None, tol=1e-10, max_iter=None, v0=None, nc
         Basis size ``m``, ``k < m ≤ n``; default ``min(n, max(2k + 1, 20))``.
     progress : bool, default False
         Show a tqdm bar of converged pairs.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the random Gaussian start vector (None: fresh entropy, as in NumPy).
 
     Returns
     -------
@@ -183,9 +182,8 @@ def _lanczos_step(A, V, T, j, norm_estimate, rng):
     tiny). Returns ``β`` (the coupling of the basis to ``v_{j+1}``) and the updated norm estimate.
     """
     n = V.shape[1]
-    w = A(V[j])
-    norm_estimate = max(norm_estimate, np.linalg.norm(w))      # ‖A v‖ ≤ ‖A‖
-    h = _orthogonalize(w, V[: j + 1])
+    w, h, product_norm = orthogonal_product(A, V[: j + 1])
+    norm_estimate = max(norm_estimate, product_norm)            # ‖A v‖ ≤ ‖A‖
     T[: j + 1, j] = h
     T[j, : j + 1] = h
     beta = np.linalg.norm(w)
@@ -197,6 +195,26 @@ def _lanczos_step(A, V, T, j, norm_estimate, rng):
         _orthogonalize(w, V[: j + 1])
     V[j + 1] = w / np.linalg.norm(w)
     return beta, norm_estimate
+
+
+def orthogonal_product(A, basis):
+    """The Lanczos recurrence, one step: ``w = A v`` for the last row ``v`` of ``basis``, orthogonalized.
+
+    ``h = basis · w``, ``w ← w − basisᵀ h``, done twice (classical Gram–Schmidt, "twice is enough"), so
+    ``w`` is orthogonal to every row of ``basis`` (orthonormal rows, shape (j, n)). With the whole Krylov
+    basis this is full reorthogonalization; with its last two rows, the three-term recurrence
+    ``w = A v_j − β_{j−1} v_{j−1} − α_j v_j`` (memory: three vectors). :func:`lanczos` and
+    :func:`~hvplib.krylov.spectral_density` both step this way.
+
+    Returns
+    -------
+    w : ndarray, shape (n,), orthogonal to the basis (its norm is the next β)
+    h : ndarray, shape (j,), the coefficients ``basis · A v`` (the last is α_j)
+    product_norm : float, ``‖A v‖`` (a lower bound of ‖A‖)
+    """
+    w = A(basis[-1])
+    product_norm = np.linalg.norm(w)
+    return w, _orthogonalize(w, basis), product_norm
 
 
 def _orthogonalize(w, basis):

@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 
-from .._checks import check_positive, check_positive_int, check_rng
+from .._checks import check_positive, check_positive_int, check_rng, renamed
 from ._common import CountedOperator, KrylovResult, as_real_number, as_vector, progress_bar
 
 __all__ = ["power_iteration", "PowerResult"]
@@ -37,7 +37,8 @@ class PowerResult(KrylovResult):
     residual: float
 
 
-def power_iteration(op, rng=None, tol=1e-8, max_iter=1000, v0=None, shift=0.0, progress=False):
+def power_iteration(op, tol=1e-8, max_matvec=None, v0=None, shift=0.0, progress=False, *, rng=None,
+                    max_iter=None):
     """Estimate the eigenvalue of largest magnitude of a symmetric operator.
 
     Repeats ``v ← A v / ‖A v‖``; the estimate is the Rayleigh quotient ``λ = vᵀ A v``.
@@ -56,13 +57,11 @@ def power_iteration(op, rng=None, tol=1e-8, max_iter=1000, v0=None, shift=0.0, p
     ----------
     op : LinearOperator, ndarray or sparse matrix, shape (n, n)
         Symmetric operator ``A``.
-    rng : None, int or numpy.random.Generator
-        Source of the random Gaussian start vector (None means seed 0).
     tol : float, default 1e-8
         Stop when ``|λ_t − λ_{t−1}| ≤ tol · |λ_t|`` and the residual
         ``‖A v − λ v‖ ≤ √tol · |λ_t|`` (the eigenvalue error is about residual² / gap).
-    max_iter : int, default 1000
-        Maximum number of iterations (= products).
+    max_matvec : int, default 1000
+        Budget of products (one per iteration). ``max_iter`` is its old name, still accepted.
     v0 : array_like, shape (n,), optional
         Start vector instead of a random one, e.g. the previous eigenvector to
         warm-start during training.
@@ -70,6 +69,8 @@ def power_iteration(op, rng=None, tol=1e-8, max_iter=1000, v0=None, shift=0.0, p
         Iterate with ``A − shift · I``; the returned eigenvalue is of ``A``.
     progress : bool, default False
         Show a tqdm progress bar.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the random Gaussian start vector (an int seeds it; None: fresh entropy, as in NumPy).
 
     Returns
     -------
@@ -84,7 +85,7 @@ def power_iteration(op, rng=None, tol=1e-8, max_iter=1000, v0=None, shift=0.0, p
     n = A.n
     rng = check_rng(rng)
     tol = check_positive(tol, "tol")
-    max_iter = check_positive_int(max_iter, "max_iter")
+    max_iter = check_positive_int(*renamed(max_matvec, max_iter, "max_matvec", "max_iter", 1000))
     shift = as_real_number(shift, "shift")
     v = rng.standard_normal(n) if v0 is None else as_vector(v0, "v0", n).copy()
     v_norm = np.linalg.norm(v)

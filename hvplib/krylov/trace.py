@@ -3,7 +3,7 @@ import dataclasses
 
 import numpy as np
 
-from .._checks import check_positive_int, check_rng
+from .._checks import check_positive_int, check_rng, renamed
 from ._common import CountedOperator, KrylovResult, progress_bar, random_sign_vector
 
 __all__ = ["hutchinson_trace", "hutchpp_trace", "TraceResult"]
@@ -39,7 +39,7 @@ class TraceResult(KrylovResult):
     low_rank_trace: float = 0.0
 
 
-def hutchinson_trace(op, n_samples=100, rng=None, progress=False):
+def hutchinson_trace(op, max_matvec=None, progress=False, *, rng=None, n_samples=None):
     """Estimate ``tr(A)`` from products with random sign vectors (Hutchinson, 1990).
 
     For a Rademacher vector ``z`` (entries ±1), ``E[zᵀ A z] = Σ_ij A_ij E[z_i z_j] = tr(A)``,
@@ -52,12 +52,12 @@ def hutchinson_trace(op, n_samples=100, rng=None, progress=False):
     ----------
     op : LinearOperator, ndarray or sparse matrix, shape (n, n)
         Operator ``A`` (symmetry is not needed here).
-    n_samples : int, default 100
-        Number of probes ``N`` (= products).
-    rng : None, int or numpy.random.Generator
-        Source of the probes (None means seed 0).
+    max_matvec : int, default 100
+        Number of probes ``N`` (= products). ``n_samples`` is its old name, still accepted.
     progress : bool, default False
         Show a tqdm progress bar.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the probes (None: fresh entropy, as in NumPy).
 
     Returns
     -------
@@ -66,7 +66,7 @@ def hutchinson_trace(op, n_samples=100, rng=None, progress=False):
         ``(n_samples,)``, ``method="hutchinson"``.
     """
     A = CountedOperator(op)
-    n_samples = check_positive_int(n_samples, "n_samples")
+    n_samples = check_positive_int(*renamed(max_matvec, n_samples, "max_matvec", "n_samples", 100))
     rng = check_rng(rng)
     samples = np.empty(n_samples)
     with progress_bar(progress, n_samples, "hutchinson") as bar:
@@ -78,7 +78,7 @@ def hutchinson_trace(op, n_samples=100, rng=None, progress=False):
                        n_matvec=A.n_matvec, samples=samples, method="hutchinson")
 
 
-def hutchpp_trace(op, n_matvec=102, rng=None, progress=False):
+def hutchpp_trace(op, max_matvec=None, progress=False, *, rng=None, n_matvec=None):
     """Estimate ``tr(A)`` with Hutch++ (Meyer, Musco, Musco & Woodruff, SOSA 2021).
 
     Split the budget of ``N`` products in three, ``s = N // 3``:
@@ -98,13 +98,13 @@ def hutchpp_trace(op, n_matvec=102, rng=None, progress=False):
     ----------
     op : LinearOperator, ndarray or sparse matrix, shape (n, n)
         Symmetric operator ``A``.
-    n_matvec : int, default 102
-        Budget of products, at least 3. If ``s`` would exceed ``n``, ``s = n`` and the
+    max_matvec : int, default 102
+        Budget of products, at least 3 (``n_matvec`` is its old name, still accepted). If ``s`` would exceed ``n``, ``s = n`` and the
         trace is computed exactly with ``2n`` products.
-    rng : None, int or numpy.random.Generator
-        Source of the random signs (None means seed 0).
     progress : bool, default False
         Show a tqdm progress bar.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the random signs (None: fresh entropy, as in NumPy).
 
     Returns
     -------
@@ -117,9 +117,10 @@ def hutchpp_trace(op, n_matvec=102, rng=None, progress=False):
     Memory: ``2 s`` vectors of length ``n`` (``A S``, then ``Q`` and ``A Q``).
     """
     A = CountedOperator(op)
-    n_matvec = check_positive_int(n_matvec, "n_matvec")
+    budget, budget_name = renamed(max_matvec, n_matvec, "max_matvec", "n_matvec", 102)
+    n_matvec = check_positive_int(budget, budget_name)
     if n_matvec < 3:
-        raise ValueError(f"n_matvec must be >= 3 for Hutch++ (sketch, exact part, probes); got {n_matvec}")
+        raise ValueError(f"{budget_name} must be >= 3 for Hutch++ (sketch, exact part, probes); got {n_matvec}")
     rng = check_rng(rng)
     n = A.n
     s = min(n_matvec // 3, n)

@@ -2,7 +2,7 @@
 
 Every optimizer returns an :class:`OptimizeResult` with the iterate, the
 reason it stopped, and the cost: calls of f (``nfev``), of the gradient
-(``ngev``), of Hessian-vector products (``nhvp``) and of dense Hessians
+(``njev``, SciPy's name; ``ngev`` is kept as an alias), of Hessian-vector products (``nhvp``) and of dense Hessians
 (``nhev``), plus a per-iteration ``history`` for plots.
 
 Conventions, the same for all:
@@ -20,7 +20,8 @@ Modules: :mod:`.gradient_descent`, :mod:`.newton`, :mod:`.newton_cg`,
 :mod:`.line_search`, :mod:`.hessp`; the bookkeeping lives in ``_objective``
 (counting wrapper), ``_run`` (state, history, stopping) and ``_result``.
 """
-from ._result import STATUS_MESSAGES, OptimizeResult
+from ._objective import CallCounts, CountedObjective
+from ._result import STATUS, STATUS_MESSAGES, STATUS_REASONS, OptimizeResult
 from .gradient_descent import gradient_descent
 from .hessp import hessp
 from .line_search import backtracking
@@ -29,7 +30,11 @@ from .newton_cg import forcing_term, newton_cg, truncated_cg
 
 __all__ = [
     "OptimizeResult",
+    "CallCounts",
+    "CountedObjective",
+    "STATUS",
     "STATUS_MESSAGES",
+    "STATUS_REASONS",
     "gradient_descent",
     "newton",
     "newton_cg",

@@ -6,23 +6,23 @@ Counting conventions (the same for every optimizer in :mod:`hvplib.optimize`):
 call                    what it computes             counted as
 ======================  ===========================  ===========================
 ``value(x)``            f(x)                         ``nfev += 1``
-``grad(x)``             ∇f(x)                        ``ngev += 1``
-``value_and_grad(x)``   f(x) and ∇f(x) in one sweep  ``nfev += 1``, ``ngev += 1``
+``grad(x)``             ∇f(x)                        ``njev += 1``
+``value_and_grad(x)``   f(x) and ∇f(x) in one sweep  ``nfev += 1``, ``njev += 1``
 ``hvp(x, v)``           H(x) v (autograd or hessp)   ``nhvp += 1``
 ``hessian(x)``          dense H(x), (n, n)           ``nhev += 1``
 ======================  ===========================  ===========================
 
 The gradient-only call also runs f internally (reverse mode needs the forward
-pass); like SciPy's ``njev`` we count it as one gradient, not as f + ∇f.
+pass); as in SciPy's ``njev`` we count it as one gradient, not as f + ∇f.
 """
 import numpy as np
 from autograd import grad as _ag_grad
 from autograd import value_and_grad as _ag_value_and_grad
 
-from .._checks import check_choice
-from ..hvp import HVP_METHODS, _check_function, _scalar_valued, hessian, hvp
+from .._checks import check_choice, check_function
+from ..hvp import HVP_METHODS, scalar_valued, hessian, hvp
 
-__all__ = ["CountedObjective", "NonFiniteError"]
+__all__ = ["CallCounts", "CountedObjective", "NonFiniteError"]
 
 
 class NonFiniteError(ArithmeticError):
@@ -35,7 +35,31 @@ def _finite_or_raise(value, what):
     return value
 
 
-class CountedObjective:
+class CallCounts:
+    """The counts every counted objective keeps: ``nfev`` (f), ``njev`` (∇f), ``nhvp`` (H v), ``nhev`` (dense H).
+
+    ``n_evaluations = nfev + njev + nhvp + n · nhev`` (a dense Hessian costs n reverse sweeps; n is set
+    by whoever evaluates one). :class:`CountedObjective`, the SciPy-side counters of
+    :mod:`hvplib.course.race` and :class:`hvplib.course.optim_diagnostics.HessianProductLog` derive from
+    it, so that every table of the course counts the same way. ``ngev`` is the old name of ``njev``.
+    """
+
+    def __init__(self):
+        self.nfev = self.njev = self.nhvp = self.nhev = 0
+        self._n = 0
+
+    @property
+    def ngev(self):
+        """The old name of ``njev``."""
+        return self.njev
+
+    @property
+    def n_evaluations(self):
+        """nfev + njev + nhvp + n·nhev."""
+        return self.nfev + self.njev + self.nhvp + self._n * self.nhev
+
+
+class CountedObjective(CallCounts):
     """f with its derivatives, each call counted (see the module docstring).
 
     Parameters
@@ -48,26 +72,21 @@ class CountedObjective:
 
     Attributes
     ----------
-    nfev, ngev, nhvp, nhev : int
+    nfev, njev, nhvp, nhev : int
         The counts so far.
     """
 
     def __init__(self, f, hvp_method="forward_over_reverse", hessp=None):
-        _check_function(f)
+        check_function(f)
         check_choice(hvp_method, "hvp_method", HVP_METHODS)
         if hessp is not None and not callable(hessp):
             raise TypeError(f"hessp must be None or a callable hessp(x, p); got {type(hessp).__name__}")
-        self.f = _scalar_valued(f)
+        self.f = scalar_valued(f)
         self.hvp_method = hvp_method
         self.hessp = hessp
         self._value_and_grad = _ag_value_and_grad(self.f)
         self._grad = _ag_grad(self.f)
-        self.nfev = self.ngev = self.nhvp = self.nhev = 0
-
-    @property
-    def n_evaluations(self):
-        """nfev + ngev + nhvp + n·nhev, with n set by the first call of :meth:`hessian`."""
-        return self.nfev + self.ngev + self.nhvp + getattr(self, "_n", 0) * self.nhev
+        super().__init__()                    # n of n_evaluations is set by the first hessian(x)
 
     def value(self, x):
         """f(x) as a float; NaN/inf are returned, not raised (a line search backtracks on them)."""
@@ -77,7 +96,7 @@ class CountedObjective:
 
     def grad(self, x):
         """∇f(x), shape of x. Raises NonFiniteError if it is not finite."""
-        self.ngev += 1
+        self.njev += 1
         with np.errstate(all="ignore"):
             g = np.asarray(self._grad(x), dtype=np.float64)
         return _finite_or_raise(g, "gradient")
@@ -85,7 +104,7 @@ class CountedObjective:
     def value_and_grad(self, x):
         """(f(x), ∇f(x)) from one forward and one reverse sweep; non-finite raises NonFiniteError."""
         self.nfev += 1
-        self.ngev += 1
+        self.njev += 1
         with np.errstate(all="ignore"):
             fx, g = self._value_and_grad(x)
         g = np.asarray(g, dtype=np.float64)

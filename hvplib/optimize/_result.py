@@ -3,15 +3,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["OptimizeResult", "STATUS_MESSAGES"]
+__all__ = ["OptimizeResult", "STATUS", "STATUS_MESSAGES", "STATUS_REASONS"]
 
-#: ``status`` codes shared by all optimizers (as in SciPy, 0 means success).
-STATUS_MESSAGES = {
-    0: "converged: gradient norm <= tol",
-    1: "maximum number of iterations reached",
-    2: "line search failed: no step length gives sufficient decrease",
-    3: "f, its gradient or a Hessian product became NaN or infinite",
+#: The one status table: ``status`` code → (message, short reason for tables). As in SciPy, 0 is success.
+STATUS = {
+    0: ("converged: gradient norm <= tol", "converged (‖g‖ ≤ tol)"),
+    1: ("maximum number of iterations reached", "max_iter reached"),
+    2: ("line search failed: no step length gives sufficient decrease", "line search failed"),
+    3: ("f, its gradient or a Hessian product became NaN or infinite", "non-finite value"),
 }
+#: ``status`` → the message of a run that stopped with it
+STATUS_MESSAGES = {code: message for code, (message, _) in STATUS.items()}
+#: ``status`` → the short reason shown in the race tables of chapter 04
+STATUS_REASONS = {code: reason for code, (_, reason) in STATUS.items()}
 
 
 @dataclass(repr=False)
@@ -28,10 +32,11 @@ class OptimizeResult:
         ‖∇f(x)‖₂ (the whole array flattened). Success means ``grad_norm <= tol``.
     nit : int
         Accepted iterations (the start is iteration 0).
-    nfev, ngev, nhvp, nhev : int
-        Calls of f, of the gradient, of a Hessian-vector product (automatic or
-        user ``hessp``) and of a dense Hessian. A call that returns f and ∇f
-        together counts once in ``nfev`` *and* once in ``ngev``.
+    nfev, njev, nhvp, nhev : int
+        Calls of f, of the gradient (SciPy's name: the Jacobian of f), of a
+        Hessian-vector product (automatic or user ``hessp``) and of a dense
+        Hessian. A call that returns f and ∇f together counts once in ``nfev``
+        *and* once in ``njev``. ``ngev`` is the old name of ``njev`` (read-only).
     success : bool
     status : int
         0 converged, 1 ``max_iter`` reached, 2 line search failed,
@@ -54,7 +59,7 @@ class OptimizeResult:
     grad_norm: float
     nit: int
     nfev: int
-    ngev: int
+    njev: int
     nhvp: int
     nhev: int
     success: bool
@@ -65,14 +70,19 @@ class OptimizeResult:
     history: dict = field(default_factory=dict)
 
     @property
+    def ngev(self):
+        """The old name of :attr:`njev` (gradient evaluations), kept for existing code."""
+        return self.njev
+
+    @property
     def n_evaluations(self):
-        """Total cost in evaluations: ``nfev + ngev + nhvp + n * nhev``.
+        """Total cost in evaluations: ``nfev + njev + nhvp + n * nhev``.
 
         A dense Hessian is counted as n Hessian-vector products (n = x.size):
         autograd builds it from n reverse sweeps through the gradient, one per
         column, each comparable to one HVP.
         """
-        return self.nfev + self.ngev + self.nhvp + self.x.size * self.nhev
+        return self.nfev + self.njev + self.nhvp + self.x.size * self.nhev
 
     def __repr__(self):
         lines = [
@@ -83,7 +93,7 @@ class OptimizeResult:
             f"{'fun':>14}: {self.fun:.10g}",
             f"{'grad_norm':>14}: {self.grad_norm:.3e}",
             f"{'nit':>14}: {self.nit}",
-            f"{'nfev/ngev':>14}: {self.nfev} / {self.ngev}",
+            f"{'nfev/njev':>14}: {self.nfev} / {self.njev}",
             f"{'nhvp/nhev':>14}: {self.nhvp} / {self.nhev}",
             f"{'n_evaluations':>14}: {self.n_evaluations}",
             f"{'time':>14}: {self.time:.3g} s",

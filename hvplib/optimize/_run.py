@@ -35,7 +35,7 @@ class Run:
     """State of one optimizer run: x, f(x), ∇f(x), counts (``objective``) and history.
 
     Checks its inputs (TypeError/ValueError naming the argument), then
-    evaluates f and ∇f at x0 (one ``value_and_grad``: nfev = ngev = 1).
+    evaluates f and ∇f at x0 (one ``value_and_grad``: nfev = njev = 1).
     """
 
     def __init__(self, method, f, x0, tol, max_iter, hvp_method="forward_over_reverse", hessp=None):
@@ -112,7 +112,7 @@ class Run:
         obj = self.objective
         return OptimizeResult(
             x=self.x.copy(), fun=self.fx, grad_norm=self.grad_norm, nit=self.nit,
-            nfev=obj.nfev, ngev=obj.ngev, nhvp=obj.nhvp, nhev=obj.nhev,
+            nfev=obj.nfev, njev=obj.njev, nhvp=obj.nhvp, nhev=obj.nhev,
             success=self.status == 0, status=self.status, message=self.message,
             time=time.perf_counter() - self._start, method=self.method, history=self.history,
         )

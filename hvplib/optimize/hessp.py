@@ -1,8 +1,8 @@
 """A ``hessp(x, p)`` callable for ``scipy.optimize.minimize`` from an autograd function."""
 import numpy as np
 
-from .._checks import check_choice
-from ..hvp import HVP_METHODS, _check_function, hvp
+from .._checks import check_choice, check_function
+from ..hvp import HVP_METHODS, hvp
 
 __all__ = ["hessp"]
 
@@ -27,7 +27,7 @@ def hessp(f, method="forward_over_reverse"):
     -------
     callable ``hessp(x, p)``: x, p 1-D float arrays of length n → 1-D array (n,)
     """
-    _check_function(f)
+    check_function(f)
     check_choice(method, "method", HVP_METHODS)
 
     def hessp_f(x, p):
