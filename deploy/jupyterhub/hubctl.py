@@ -400,9 +400,15 @@ def nbgrader(*args, state=None, timeout=None, capture=False, on_start=None):
     files in the course folder are given back to the instructor's account afterwards.
     """
     where = init_state(state)
+    return _supervised([sys.executable, "-m", "nbgrader", *args], where["course"], instructor_env(state),
+                       state, timeout, capture, on_start)
+
+
+def _supervised(cmd, cwd, env, state, timeout, capture, on_start):
+    """Run ``cmd`` in its own session; on a timeout or any exception end its whole tree by pid; always give
+    the course folder back to the instructor's account. Returns the CompletedProcess."""
     pipe = subprocess.PIPE if capture else None
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=where["course"],
-                            env=instructor_env(state), stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe,
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe,
                             text=True, start_new_session=True)
     try:
         if on_start:
@@ -482,7 +488,6 @@ def autograde(assignment, state=None, timeout=None, capture=False, on_start=None
         for student in students:     # this assignment only (the grader grades every assignment it finds)
             shutil.copytree(submitted / student / assignment, staged / student / assignment, ignore=_IGNORE)
         staged.mkdir(exist_ok=True)
-        pipe = subprocess.PIPE if capture else None
         # the grader's own settings only: none of the hub's (JUPYTER_CONFIG_PATH would point nbgrader at the
         # hub's course instead of the grader's scratch copy)
         env = {k: v for k, v in os.environ.items()
@@ -496,18 +501,8 @@ def autograde(assignment, state=None, timeout=None, capture=False, on_start=None
         if isolation() and (where["runtime"] / "bin" / runtime.VERSION).exists():
             python = str(where["runtime"] / "bin" / runtime.VERSION)
             env.update(runtime.env(where["runtime"]))
-        proc = subprocess.Popen([python, str(GRADER), "grade", str(staged), "-o", str(out_csv),
-                                 "--feedback", str(feedback)], cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                                stdout=pipe, stderr=pipe, text=True, start_new_session=True)
-        try:
-            if on_start:
-                on_start(proc)
-            out, err = proc.communicate(timeout=timeout)
-        except BaseException:
-            _end_tree(proc)
-            raise
-        finally:
-            give_course(state)
+        done = _supervised([python, str(GRADER), "grade", str(staged), "-o", str(out_csv), "--feedback",
+                            str(feedback)], scratch, env, state, timeout, capture, on_start)
         for student in students:
             src = feedback / student / assignment
             if not src.is_dir():
@@ -519,7 +514,7 @@ def autograde(assignment, state=None, timeout=None, capture=False, on_start=None
                 if (submitted / student / assignment / name).is_file():
                     shutil.copy(submitted / student / assignment / name, dest / name)
         give_course(state)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return done
 
 
 def export(out, state=None, **kw):
