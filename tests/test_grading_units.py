@@ -108,3 +108,58 @@ def test_honest_code_is_not_flagged():
     honest = ("import numpy as np\nx = np.zeros(3)\nx[0] += 1\nv /= np.linalg.norm(v)\n"
               "np.set_printoptions(precision=3)\nimport warnings\nwarnings.warn('careful')\n%matplotlib inline\n")
     assert tamper.scan_source(honest) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 19: the scan never crashes, sees through aliases and computed names, and leaves honest code alone
+# ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "x = " + "+".join(["a"] * 600),              # a careless long sum: RecursionError in a recursive visitor
+    "x = " + "+".join(["a"] * 100_000),          # RecursionError in ast.parse itself
+    "x = " + "-" * 100_000 + "1",                # MemoryError in ast.parse
+    "x = " + "f()" * 3000,                        # a long call chain
+    "y = '" + "z" * 1_000_000 + "'",              # a huge cell
+])
+def test_tamper_scan_survives_deep_or_huge_code_without_a_hard_finding(source):
+    found = tamper.scan_source(source)
+    assert all(severity == "soft" for severity, _ in found), found
+
+
+@pytest.mark.parametrize("source, word", [
+    ("import sys\ngetattr(sys, 'set' + 'profile')(None)", "computed name on sys"),
+    ("from sys import setprofile\nsetprofile(None)", "sys.setprofile"),
+    ("from sys import settrace as st\nst(None)", "sys.settrace"),
+    ("import threading\nthreading.setprofile(None)", "threading.setprofile"),
+    ("from os import path as p\np.abspath = lambda x: x", "p.abspath"),
+    ("import sys, types\nm = types.ModuleType('hvplib')\nsys.modules.update({'hvplib': m})", "sys.modules (update)"),
+    ("import types\nm = types.ModuleType('x')\nvars(m)['__file__'] = '/nowhere'", "vars()"),
+    ("from sys import modules as mods\nmods['hvplib'] = None", "mods"),
+    ("import gc\nfor o in gc.get_objects():\n    pass", "gc.get_objects"),
+    ("import sys\nvars(sys)['setprofile'](None)", "vars(sys)"),
+])
+def test_tamper_scan_finds_evasions(source, word):
+    found = tamper.scan_source(source)
+    assert any(s == "hard" and word in m for s, m in found), found
+
+
+def test_tamper_scan_tracks_aliases_across_cells():
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": "from os import path as p\n"},
+                    {"cell_type": "code", "metadata": {}, "source": "p.abspath = str\n"}]}
+    found = tamper.scan_notebook(nb)
+    assert [(pos, f.severity) for pos, f in found] == [(1, "hard")] and "p.abspath" in found[0][1].message
+
+
+def test_tamper_scan_covers_files_beside_the_notebook():
+    found = tamper.scan_notebook({"cells": []}, files=[("helper.py", "import numpy\nnumpy.allclose = max\n")])
+    assert [(pos, f.cell, f.severity) for pos, f in found] == [(-1, "helper.py", "hard")]
+
+
+@pytest.mark.parametrize("source", [
+    "class Counter:\n    def __init__(self):\n        self.__n = 0\n\n    def tick(self):\n        self.__n += 1\n",
+    "import gc\ngc.collect()\n",
+    "from functools import lru_cache\n\n@lru_cache\ndef f(n):\n    return n\n",
+    "d = {}\nd.update(a=1)\nsetattr(obj, 'name', 3)\n",
+])
+def test_ordinary_code_has_no_hard_finding(source):
+    assert [m for s, m in tamper.scan_source(source) if s == "hard"] == []
