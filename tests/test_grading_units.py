@@ -163,3 +163,22 @@ def test_tamper_scan_covers_files_beside_the_notebook():
 ])
 def test_ordinary_code_has_no_hard_finding(source):
     assert [m for s, m in tamper.scan_source(source) if s == "hard"] == []
+
+
+def test_a_generator_of_right_values_is_packed_as_its_values():
+    """The visible tests iterate what leading_minors returns, so a generator passes them; the outside check
+    must take its values the same way (issue 19)."""
+    packed = checks.unpack(json.loads(json.dumps(checks.pack({"m": (float(k) for k in (-3, 5)),
+                                                                "r": range(3), "z": map(abs, [-1.5])}))))
+    assert packed == {"m": [-3.0, 5.0], "r": [0, 1, 2], "z": [1.5]}
+    endless = checks.unpack(checks.pack(iter(int, 1)))          # an endless iterator: the first 2000 values
+    assert endless == [0] * 2000
+    part = checks.parts_for("ch02_curvature")["test_sylvester"]
+    inputs = part.inputs(np.random.default_rng(0))
+    def leading_minors(H):
+        return (np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1))
+
+    minors = [leading_minors(H) for H in inputs["H"]]
+    values = checks.unpack(checks.pack({"minors": minors, "definiteness": "negative definite",
+                                        "f_is": "strictly concave"}))
+    assert checks.run_check(part, inputs, values) is None

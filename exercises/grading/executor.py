@@ -25,6 +25,8 @@ configured (``kernel_uid``/``kernel_gid``, set by ``python exercises/grading gra
 working directory per notebook outside the course directory. See ``sandbox.py``.
 """
 import copy
+import json
+import os
 import secrets
 import time
 
@@ -93,6 +95,16 @@ class RestartingExecute(Execute):
     kernel_python = Unicode("", help="Interpreter for the kernel; default: this one.").tag(config=True)
     kernel_site = List(Unicode(), help="site-packages folders the kernel adds (site.addsitedir).").tag(config=True)
     kernel_env = Dict(help="Extra environment variables for the kernel.").tag(config=True)
+    kernel_path = List(Unicode(), help="Folders the kernel puts first on sys.path (the installed course package)."
+                       ).tag(config=True)
+    kernel_hide = List(Unicode(), help="Paths covered in the kernel's private mount namespace (as root).").tag(config=True)
+    kernel_sandbox_base = Unicode("", help="Where the per-notebook kernel folders are made (default: TMPDIR)."
+                                  ).tag(config=True)
+    notebook_budget = Integer(
+        0, help="Seconds the whole notebook may take (restarts and replays included); the cells after it ran out "
+                "are not run (GraderStopped). 0 = no budget.").tag(config=True)
+    done_dir = Unicode("", help="Folder for the 'this notebook ran to the end' record (default: $BTG_DONE_DIR)."
+                       ).tag(config=True)
 
     # -- output capping while messages arrive ------------------------------------------------------
 
@@ -100,11 +112,17 @@ class RestartingExecute(Execute):
         out = super().output(outs, msg, display_id, cell_index)
         if out is None:
             return out
-        if checks.MIME in out.get("data", {}):          # the grader's values: not counted, capped apart
-            if len(str(out["data"][checks.MIME])) > checks.MAX_PAYLOAD_CHARS:
+        _clip_fields(out)
+        data = out.get("data", {}) if isinstance(out.get("data"), dict) else {}
+        if checks.MIME in data:
+            # the grader's values: the first one per cell is kept apart from the cap (itself capped); any other
+            # output of that type counts as one more set of values (the check then fails) and is not kept
+            self._payloads += 1
+            if self._payloads > 1 or len(str(data[checks.MIME])) > checks.MAX_PAYLOAD_CHARS:
                 if outs and outs[-1] is out:
                     outs.pop()
                 return None
+            out["metadata"] = {}
             return out
         budget = self.max_output_chars - self._cell_chars
         size = _output_size(out)
@@ -120,6 +138,16 @@ class RestartingExecute(Execute):
         self._cell_chars += size
         return out
 
+    def _update_display_id(self, display_id, msg):
+        """``display(..., display_id=...)`` updates rewrite earlier outputs: capped like any output."""
+        content = msg.get("content", {})
+        data = content.get("data", {}) if isinstance(content.get("data"), dict) else {}
+        if checks.MIME in data or sum(len(str(v)) for v in data.values()) > self.max_output_chars or \
+                len(json.dumps(content.get("metadata", {}), default=str)) > 2000:
+            content["data"] = {"text/plain": "[display update dropped by the grader: too large]"}
+            content["metadata"] = {}
+        return super()._update_display_id(display_id, msg)
+
     # -- the cell loop ------------------------------------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
@@ -132,16 +160,41 @@ class RestartingExecute(Execute):
         self._parts = checks.parts_for(meta.get("assignment", "")) if self.outside_checks else {}
         self._rng = np.random.default_rng(secrets.randbits(128))      # this notebook's secret inputs
         path = (resources or {}).get("metadata", {}).get("path")
-        self._sandbox = sandbox.Sandbox(self.kernel_uid, self.kernel_gid, copy_from=path)
-        start = time.monotonic()
+        self._secrets = _secret_lines(nb)
+        self._cell_timeout = self.timeout
+        self._sandbox = sandbox.Sandbox(self.kernel_uid, self.kernel_gid, copy_from=path,
+                                        base=self.kernel_sandbox_base or None, memory_mb=self.memory_limit_mb)
+        start = self._start = time.monotonic()
         self._restarts = 0
         try:
-            return self._preprocess_cells(nb)
+            result = self._preprocess_cells(nb)
+            self._record_done(meta, time.monotonic() - start)
+            return result
         finally:
+            self.timeout = self._cell_timeout
             self._sandbox.cleanup()
             self.log.info("[btg] graded %s/%s/%s in %.1f s (%d kernel restart(s))", meta.get("student", "?"),
                           meta.get("assignment", "?"), meta.get("notebook", "?"), time.monotonic() - start,
                           self._restarts)
+
+    def _record_done(self, meta, seconds):
+        """Tell the grader this notebook ran to the end: ``DONE_DIR/<notebook>.json`` with the run's token."""
+        folder = self.done_dir or os.environ.get("BTG_DONE_DIR", "")
+        token = os.environ.get("BTG_RUN_TOKEN", "")
+        if not folder or not token:
+            return
+        with open(os.path.join(folder, f"{meta.get('notebook', 'notebook')}.json"), "w", encoding="utf-8") as fh:
+            json.dump({"token": token, "seconds": round(seconds, 1), "restarts": self._restarts}, fh)
+
+    def _remaining(self):
+        if not self.notebook_budget:
+            return None
+        return self.notebook_budget - (time.monotonic() - self._start)
+
+    def _stop_rest(self, nb, index, why):
+        for cell in nb.cells[index:]:
+            if cell.cell_type == "code":
+                cell.outputs = [_error_output("GraderStopped", f"not run: {why}")]
 
     def _preprocess_cells(self, nb):
         resources = self.resources
@@ -149,6 +202,10 @@ class RestartingExecute(Execute):
         index = 0
         restarts = 0
         while index < len(nb.cells):
+            remaining = self._remaining()
+            if remaining is not None and remaining < 1:
+                self._stop_rest(nb, index, f"the notebook used up its total time budget of {self.notebook_budget} s")
+                break
             replay = good_cells if restarts else []
             with self.setup_kernel():
                 self._kernel_info()
@@ -158,6 +215,14 @@ class RestartingExecute(Execute):
                     self._restart_clean()
                 while index < len(nb.cells):
                     cell = nb.cells[index]
+                    remaining = self._remaining()
+                    if remaining is not None and cell.cell_type == "code":
+                        if remaining < 1:
+                            self._stop_rest(nb, index, f"the notebook used up its total time budget of "
+                                                       f"{self.notebook_budget} s")
+                            index = len(nb.cells)
+                            break
+                        self.timeout = max(1, min(self._cell_timeout, int(remaining)))
                     try:
                         self.preprocess_cell(cell, resources, index)
                     except (CellTimeoutError, DeadKernelError) as exc:
@@ -176,11 +241,7 @@ class RestartingExecute(Execute):
             self.shutdown_kernel = "graceful"
             self._kill_leftovers()
             if restarts > self.max_restarts and index < len(nb.cells):
-                for cell in nb.cells[index:]:
-                    if cell.cell_type == "code":
-                        cell.outputs = [_error_output(
-                            "GraderStopped",
-                            f"not run: the kernel was restarted {restarts} times in this notebook")]
+                self._stop_rest(nb, index, f"the kernel was restarted {restarts} times in this notebook")
                 break
         self.set_widgets_metadata()
         return self.nb, self.resources
@@ -191,6 +252,8 @@ class RestartingExecute(Execute):
             km.sandbox = self._sandbox
             km.kernel_python = self.kernel_python or km.kernel_python
             km.kernel_site = list(self.kernel_site)
+            km.kernel_path = list(self.kernel_path)
+            km.kernel_hide = list(self.kernel_hide)
             km.kernel_env = dict(self.kernel_env)
             km.kernel_uid, km.kernel_gid = self.kernel_uid, self.kernel_gid
             km.memory_limit_mb = self.memory_limit_mb
@@ -204,6 +267,7 @@ class RestartingExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         self._cell_chars = 0
         self._dropped_chars = 0
+        self._payloads = 0
         part = self._parts.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")) \
             if _is_test_cell(cell) else None
         original = cell.source
@@ -212,7 +276,10 @@ class RestartingExecute(Execute):
             nonce = secrets.token_hex(16)
             cell.source = original + checks.snippet(part, inputs, nonce)
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
+            self._check_assign_resources(resources)
+            # a test cell (hidden tests, the grader's snippet) stays out of the kernel's history: In, _ih, _i
+            cell = self.execute_cell(cell, index, store_history=not _is_test_cell(cell))
+            resources = self.resources
         finally:
             self.nb.cells[index].source = original
         cell = self.nb.cells[index]
@@ -229,9 +296,10 @@ class RestartingExecute(Execute):
         cell.outputs = rest
         if part is None or any(o.get("output_type") == "error" for o in rest):
             return
-        if len(payloads) != 1:
-            reason = ("the cell emitted no values for the grader to check" if not payloads else
-                      f"the cell emitted {len(payloads)} sets of values instead of one")
+        count = max(len(payloads), getattr(self, "_payloads", 0))
+        if count != 1:
+            reason = ("the cell emitted no values for the grader to check" if not count else
+                      f"the cell emitted {count} sets of values instead of one")
         else:
             try:
                 reason = checks.run_check(part, inputs, checks.decode(payloads[0], nonce))
@@ -259,6 +327,7 @@ class RestartingExecute(Execute):
             scratch.source = source
             try:
                 self._cell_chars = 0
+                self._payloads = 0
                 self.execute_cell(scratch, index, store_history=False)
             except (CellTimeoutError, DeadKernelError):
                 return False
@@ -281,6 +350,11 @@ class RestartingExecute(Execute):
                 "DeadKernelError",
                 "the kernel died while running this cell (os._exit, a crash or running out of memory); "
                 "the grader restarted it and re-ran the earlier cells")
+        elif self.timeout < self._cell_timeout:
+            error = _error_output(
+                "CellTimeoutError",
+                f"the notebook's total time budget of {self.notebook_budget} s ran out during this cell; "
+                "the grader stopped the kernel")
         else:
             error = _error_output(
                 "CellTimeoutError",
@@ -294,6 +368,8 @@ class RestartingExecute(Execute):
         if cell.cell_type != "code":
             return
         for out in cell.outputs:
+            _clip_fields(out)
+            _scrub(out, self._secrets)
             if out.get("output_type") == "error":
                 out["evalue"] = _clip(str(out.get("evalue", "")), 2000)
                 out["traceback"] = [_clip(str(line), 2000) for line in out.get("traceback", [])[:100]]
@@ -307,16 +383,81 @@ class RestartingExecute(Execute):
             self._dropped_chars = 0
 
 
+_SNIPPET_MARKERS = ("_btg_grader_check", "_btg_pack", "_btg_unpack", "appended by the grader (not part of the notebook)")
+
+
+def _secret_lines(nb):
+    """Lines the kernel's outputs must not show: the hidden tests of the notebook (restored from the gradebook
+    before execution) and the grader's snippet."""
+    lines = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        inside = False
+        for line in str(cell.source).splitlines():
+            if "### BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "### END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) >= 16:
+                lines.add(line.strip())
+    return sorted(lines)
+
+
+def _contains_secret(text, secrets_):
+    return any(m in text for m in _SNIPPET_MARKERS) or any(line in text for line in secrets_)
+
+
+def _scrub(out, secrets_):
+    """Replace every line of an output that shows a hidden test or the grader's snippet (printed from
+    ``In``, ``linecache`` or a traceback) so it reaches neither the graded notebook nor the feedback."""
+    note = "[line removed by the grader: it showed the grader's hidden code]"
+
+    def clean(text):
+        if not isinstance(text, str) or not _contains_secret(text, secrets_):
+            return text
+        return "\n".join(note if _contains_secret(line, secrets_) else line for line in text.split("\n"))
+
+    kind = out.get("output_type")
+    if kind == "stream":
+        out["text"] = clean(out.get("text", ""))
+    elif kind == "error":
+        out["evalue"] = clean(str(out.get("evalue", "")))
+        out["traceback"] = [clean(str(t)) for t in out.get("traceback", [])]
+    elif isinstance(out.get("data"), dict):
+        for key, value in list(out["data"].items()):
+            if key == checks.MIME:
+                continue
+            if isinstance(value, str) and _contains_secret(value, secrets_):
+                out["data"][key] = clean(value) if key == "text/plain" else note
+            elif not isinstance(value, str) and _contains_secret(json.dumps(value)[:200_000], secrets_):
+                out["data"][key] = note
+
+
+def _clip_fields(out):
+    """Fields the cap on text does not see: output metadata and an error's name."""
+    if "metadata" in out and len(json.dumps(out.get("metadata"), default=str)) > 2000:
+        out["metadata"] = {}
+    if out.get("output_type") == "error":
+        out["ename"] = _clip(str(out.get("ename", "Error")), 100)
+        out["evalue"] = _clip(str(out.get("evalue", "")), 2000)
+        if not isinstance(out.get("traceback"), list):
+            out["traceback"] = []
+        out["traceback"] = [_clip(str(t), 2000) for t in out["traceback"][:100]]
+
+
 def _clip(text, limit):
     return text if len(text) <= limit else text[:limit] + f" ... [{len(text) - limit} characters cut]"
 
 
 def _output_size(out):
+    extra = len(json.dumps(out.get("metadata", {}), default=str)) if out.get("metadata") else 0
     if out.get("output_type") == "stream":
-        return len(out.get("text", ""))
+        return len(out.get("text", "")) + extra
     if out.get("output_type") == "error":
-        return len(str(out.get("evalue", ""))) + sum(len(str(t)) for t in out.get("traceback", []))
-    return sum(len(v) if isinstance(v, str) else len(str(v)) for v in out.get("data", {}).values())
+        return (len(str(out.get("ename", ""))) + len(str(out.get("evalue", "")))
+                + sum(len(str(t)) for t in out.get("traceback", [])) + extra)
+    return sum(len(v) if isinstance(v, str) else len(str(v)) for v in out.get("data", {}).values()) + extra
 
 
 def _truncate_output(out, budget):
