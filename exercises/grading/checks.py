@@ -137,6 +137,15 @@ def snippet(part, inputs, nonce):
                            nonce=nonce)
 
 
+def call_code(part, inputs):
+    """The part's calls alone (no emitting): what the "written by hand" re-run executes under its profiler."""
+    encoded = base64.b64encode(json.dumps(pack(kernel_inputs(inputs))).encode()).decode()
+    return ("import json as _json\nimport base64 as _b64\nimport numpy as _np\n" + _PACK_SRC
+            + "\nclass Unrepresentable(str):\n    pass\n"
+            + f"_in = _btg_unpack(_json.loads(_b64.b64decode('{encoded}').decode()))\n_out = {{}}\n"
+            + part.kernel.strip("\n") + "\n")
+
+
 class Part:
     """A part's outside check: ``inputs(rng)`` (drawn by the grader), ``kernel`` code, ``check``."""
 

@@ -23,8 +23,10 @@ def main(argv=None):
     p_grade.add_argument("--keep", metavar="DIR",
                          help="keep the scratch course (gradebook, autograded/, logs) in DIR")
     p_grade.add_argument("--kernel-user", default=None, metavar="NAME",
-                         help="run student kernels as this user (default nbgrader-kernel, created if missing "
-                              "when run as root; '' = as yourself, which leaves the gradebook reachable)")
+                         help="run student kernels as this user (created if missing; every process of it is killed "
+                              "between notebooks, so give it a user of its own). Default, as root: a fresh user "
+                              "nbg-<random> per notebook, deleted afterwards. '' = as yourself, which leaves "
+                              "the gradebook reachable")
     p_grade.add_argument("--memory", type=int, default=2048, metavar="MIB",
                          help="address-space cap of a student kernel in MiB (default 2048; 0 = none)")
     p_grade.add_argument("--notebook-budget", type=int, default=0, metavar="SECONDS",

@@ -380,7 +380,7 @@ class Run:
     notes: list = None
 
 
-def autograde_one(course, assignment, student, timeout, budget, log_path=None):
+def autograde_one(course, assignment, student, timeout, budget, log_path=None, extra_args=()):
     """``nbgrader autograde ASSIGNMENT --student STUDENT`` in a child process limited to ``budget`` s (plus
     start-up); returns a ``Run``. The executor writes ``done_dir/<notebook>.json`` with a one-time token
     (passed in the environment, never on the command line) once every cell has run; a notebook without it
@@ -391,7 +391,7 @@ def autograde_one(course, assignment, student, timeout, budget, log_path=None):
     os.makedirs(run.done_dir)
     run.exit_code = nbgrader(course, "autograde", assignment, "--student", student, "--force",
                              f"--Execute.timeout={int(timeout)}", f"--RestartingExecute.notebook_budget={int(budget)}",
-                             timeout=budget + 120, log_path=log_path,
+                             *extra_args, timeout=budget + 120, log_path=log_path,
                              env_extra={"BTG_RUN_TOKEN": run.token, "BTG_DONE_DIR": run.done_dir})
     return run
 
@@ -407,7 +407,7 @@ def _kernel_config(runtime, memory_mb):
     """Lines appended to the scratch course's nbgrader_config.py: how RestartingExecute starts kernels."""
     lines = ["", "# --- added by `python exercises/grading grade` for this run ---",
              f"c.RestartingExecute.memory_limit_mb = {int(memory_mb)}"]
-    if runtime["kernel_uid"] >= 0:
+    if runtime["kernel_uid"] >= 0 and not runtime.get("fresh"):
         lines += [f"c.RestartingExecute.kernel_uid = {runtime['kernel_uid']}",
                   f"c.RestartingExecute.kernel_gid = {runtime['kernel_gid']}"]
     lines += [f"c.RestartingExecute.kernel_python = {runtime['kernel_python']!r}",
@@ -433,9 +433,11 @@ def grade(submissions, out_csv=None, timeout=30, keep=None, feedback_dir=None,
     The submissions are copied into a scratch course (``keep`` to keep it: the gradebook, the
     autograded notebooks and the logs are there) without following links; the originals are only read.
     Each notebook is graded in its own nbgrader process with a total budget of ``notebook_budget`` seconds
-    (default :func:`default_budget`); kernels run as ``kernel_user`` (default ``nbgrader-kernel``, created if
-    missing when we are root; ``""`` to run them as yourself) with an address-space cap of ``memory_mb`` MiB,
-    and every process and file of that user is removed between notebooks; the course directory is private (0700).
+    (default :func:`default_budget`); as root, each notebook's kernels run as a fresh unprivileged user
+    (``nbg-`` and random hex, deleted afterwards with every process and file it left), or as ``kernel_user`` if
+    given (created if missing; every process and file of it is removed between notebooks, so give it a user of
+    its own); ``""`` runs them as yourself. The address space is capped at ``memory_mb`` MiB; the course
+    directory is private (0700).
     """
     from . import sandbox
 
@@ -444,17 +446,17 @@ def grade(submissions, out_csv=None, timeout=30, keep=None, feedback_dir=None,
     found, unknown = find_submissions(submissions, known)
     for name in unknown:
         log(f"skipping {name}: not an assignment of this course ({', '.join(known)})")
-    kernel_user = sandbox.DEFAULT_USER if kernel_user is None else kernel_user
     rows = []
     with scratch_course(keep=keep, exercises_dir=exercises_dir) as course:
         os.chmod(course, 0o700)
         log_path = os.path.join(course, "grading.log")
-        runtime = sandbox.prepare_runtime(kernel_user, log=log, hide=[os.path.dirname(exercises_dir), submissions],
-                                          exercises_dir=exercises_dir)
-        if runtime["kernel_uid"] < 0:
-            log(f"WARNING: kernels run as the grader's own user ({runtime['reason']}): student code could "
-                "reach the gradebook; the table is still computed from the graded notebooks")
+        runtime = {}
         try:
+            runtime = sandbox.prepare_runtime(kernel_user, log=log, hide=[os.path.dirname(exercises_dir), submissions],
+                                              exercises_dir=exercises_dir)
+            if runtime["kernel_uid"] < 0:
+                log(f"WARNING: kernels run as the grader's own user ({runtime['reason']}): student code could "
+                    "reach the gradebook; the table is still computed from the graded notebooks")
             with open(os.path.join(course, "nbgrader_config.py"), "a", encoding="utf-8") as fh:
                 fh.write(_kernel_config(runtime, memory_mb))
             generate(course, sorted(found), log_path=log_path)
@@ -479,7 +481,8 @@ def grade(submissions, out_csv=None, timeout=30, keep=None, feedback_dir=None,
                     shutil.copytree(os.path.join(course, "feedback"), feedback_dir, dirs_exist_ok=True,
                                     symlinks=True)
         finally:
-            sandbox.end_user(runtime.get("kernel_uid", -1))
+            if not runtime.get("fresh"):
+                sandbox.end_user(runtime.get("kernel_uid", -1))
             if runtime.get("mirror"):
                 shutil.rmtree(runtime["mirror"], ignore_errors=True)
     if out_csv:
@@ -493,6 +496,7 @@ def _grade_one(course, submissions, assignment, student, parts, timeout, budget,
     from . import sandbox
 
     run = Run(left_out={}, notes=[], budget=budget)
+    fresh = None
     try:
         # a kept course may hold an earlier run: its copies and graded notebooks must not survive
         for folder in ("submitted", "autograded", "feedback", "runs"):
@@ -515,7 +519,14 @@ def _grade_one(course, submissions, assignment, student, parts, timeout, budget,
                 note = restore_metadata(path, os.path.join(course, "source", assignment, notebook + ".ipynb"))
                 if note:
                     run.notes.append(note)
-        got = autograde_one(course, assignment, student, timeout, budget, log_path=log_path)
+        extra = []
+        if runtime.get("fresh"):
+            user, uid, gid = sandbox.fresh_user()
+            if user is None:
+                raise RuntimeError(f"no fresh kernel user: {uid}")
+            fresh = (user, uid)
+            extra = [f"--RestartingExecute.kernel_uid={uid}", f"--RestartingExecute.kernel_gid={gid}"]
+        got = autograde_one(course, assignment, student, timeout, budget, log_path=log_path, extra_args=extra)
         got.left_out, got.notes = run.left_out, run.notes
         return got
     except Exception as exc:  # noqa: BLE001 - one submission must never stop the others
@@ -523,7 +534,10 @@ def _grade_one(course, submissions, assignment, student, parts, timeout, budget,
         run.refused = f"the grader failed on this submission ({type(exc).__name__}); see the grading log"
         return run
     finally:
-        sandbox.end_user(runtime.get("kernel_uid", -1))
+        if fresh:
+            sandbox.remove_user(*fresh)
+        elif runtime.get("kernel_uid", -1) >= 0:
+            sandbox.end_user(runtime["kernel_uid"])
 
 
 def _cell(value):

@@ -38,9 +38,10 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Type, Unicode
 
 try:                                   # imported as grading.executor (nbgrader_config.py) or standalone
-    from . import checks, sandbox
+    from . import checks, handcheck, sandbox
 except ImportError:                    # pragma: no cover
     import checks
+    import handcheck
     import sandbox
 
 __all__ = ["RestartingExecute"]
@@ -100,6 +101,9 @@ class RestartingExecute(Execute):
     kernel_hide = List(Unicode(), help="Paths covered in the kernel's private mount namespace (as root).").tag(config=True)
     kernel_sandbox_base = Unicode("", help="Where the per-notebook kernel folders are made (default: TMPDIR)."
                                   ).tag(config=True)
+    hand_checks = Bool(
+        True, help="Decide the 'written by hand' rules by re-running the student's code in a fresh, watched "
+                   "interpreter (handcheck.py); off only for debugging.").tag(config=True)
     notebook_budget = Integer(
         0, help="Seconds the whole notebook may take (restarts and replays included); the cells after it ran out "
                 "are not run (GraderStopped). 0 = no budget.").tag(config=True)
@@ -168,14 +172,56 @@ class RestartingExecute(Execute):
         self._restarts = 0
         try:
             result = self._preprocess_cells(nb)
+            if self.hand_checks:
+                self._hand_checks(meta.get("assignment", ""))
             self._record_done(meta, time.monotonic() - start)
             return result
         finally:
             self.timeout = self._cell_timeout
             self._sandbox.cleanup()
-            self.log.info("[btg] graded %s/%s/%s in %.1f s (%d kernel restart(s))", meta.get("student", "?"),
-                          meta.get("assignment", "?"), meta.get("notebook", "?"), time.monotonic() - start,
-                          self._restarts)
+            user = sandbox.pwd.getpwuid(self.kernel_uid).pw_name if self.kernel_uid >= 0 else "the grader's"
+            self.log.info("[btg] graded %s/%s/%s in %.1f s (%d kernel restart(s), kernel user %s)",
+                          meta.get("student", "?"), meta.get("assignment", "?"), meta.get("notebook", "?"),
+                          time.monotonic() - start, self._restarts, user)
+
+    def _hand_checks(self, assignment):
+        """Re-run the student's code in a fresh, watched interpreter for each passed part with a "written by
+        hand" rule; a part whose functions called what the rule forbids (or that cannot be verified) gets a
+        GraderCheckFailed error, so it scores 0."""
+        rules = handcheck.RULES.get(assignment, {})
+        todo = {}
+        for cell in self.nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in rules and gid in self._parts and _is_test_cell(cell) and not any(
+                    o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                todo[gid] = self._parts[gid]
+        if not todo:
+            return
+        cells, _inputs = handcheck.job_cells(self.nb, todo, self._rng, _is_test_cell)
+        km = self.create_kernel_manager()
+        remaining = self._remaining()
+        timeout = max(30, int(remaining)) if remaining is not None else 120
+        start = time.monotonic()
+        try:
+            reports = handcheck.run(sandbox.kernel_command(km.kernel_python, handcheck.HARNESS), km.sandbox_env(),
+                                    self._sandbox.home, cells, timeout)
+        finally:
+            self._sandbox.cgroup.kill()
+            if self.kernel_uid > 0:
+                sandbox.kill_user_processes(self.kernel_uid)
+        folders = handcheck.kernel_folders()
+        for cell in self.nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in todo and _is_test_cell(cell):
+                reason = handcheck.verdict(rules[gid], reports.get(gid), folders)
+                if reason:
+                    cell.outputs.append(_error_output(
+                        "GraderCheckFailed", f"the grader's own check, outside your kernel, failed: {reason}"))
+                else:
+                    cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                                     text="[grader] written by hand: checked in a fresh interpreter\n"))
+        self.log.info("[btg] by-hand re-run of %s in %.1f s: %s", ", ".join(todo), time.monotonic() - start,
+                      {g: ("ok" if not handcheck.verdict(rules[g], reports.get(g), folders) else "refused") for g in todo})
 
     def _record_done(self, meta, seconds):
         """Tell the grader this notebook ran to the end: ``DONE_DIR/<notebook>.json`` with the run's token."""

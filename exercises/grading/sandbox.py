@@ -16,6 +16,7 @@ its standard library in a world-readable temporary folder (no extra disk space; 
 """
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import subprocess
@@ -141,6 +142,9 @@ if os.environ.pop("BTG_PROBE", ""):
     import ipykernel.kernelapp, numpy, autograd, hvplib
     print("BTG-PROBE", hvplib.__file__, os.path.exists(os.environ.get("BTG_PROBE_HIDDEN", "/nonexistent")))
     sys.exit(0)
+"""
+
+KERNEL_TAIL = r"""
 sys.argv = ["ipykernel_launcher"] + sys.argv[1:]
 from ipykernel.kernelapp import launch_new_instance
 launch_new_instance()
@@ -173,6 +177,34 @@ def ensure_user(name=DEFAULT_USER, create=True):
         return None, f"useradd {name} failed: {(proc.stderr or proc.stdout).strip()[:200]}"
 
 
+FRESH_PREFIX = "nbg-"
+
+
+def fresh_user():
+    """A new unprivileged user for one notebook: ``(name, uid, gid)``, or ``(None, reason, None)``."""
+    name = FRESH_PREFIX + secrets.token_hex(5)
+    ids, reason = ensure_user(name)
+    if ids is None:
+        return None, reason, None
+    return name, ids[0], ids[1]
+
+
+def remove_user(name, uid):
+    """End every process and stray file of a fresh user, then delete the user (and its group)."""
+    if not name or not name.startswith(FRESH_PREFIX):
+        return
+    end_user(uid)
+    userdel = shutil.which("userdel") or "/usr/sbin/userdel"
+    subprocess.run([userdel, name], capture_output=True, check=False)
+    try:
+        import grp
+        grp.getgrnam(name)
+        groupdel = shutil.which("groupdel") or "/usr/sbin/groupdel"
+        subprocess.run([groupdel, name], capture_output=True, check=False)
+    except KeyError:
+        pass
+
+
 def venv_site_dirs():
     """This environment's site-packages (``purelib``/``platlib``): the kernel adds them with ``site``."""
     paths = sysconfig.get_paths()
@@ -183,11 +215,11 @@ def venv_site_dirs():
     return out
 
 
-def kernel_command(python):
+def kernel_command(python, tail=None):
     """The kernel's command line before ``-f CONNECTION_FILE``: isolated (``-I``: no PYTHON* variables, no
     user site, no cwd on ``sys.path``) and without ``site`` (``-S``: the launcher adds site-packages itself,
-    leaving out the checkout's editable install)."""
-    return [python, "-I", "-S", "-c", LAUNCHER]
+    leaving out the checkout's editable install). ``tail``: what runs after the launcher (default: ipykernel)."""
+    return [python, "-I", "-S", "-c", LAUNCHER + (KERNEL_TAIL if tail is None else tail)]
 
 
 def launcher_env(uid=-1, gid=-1, memory_mb=0, site_dirs=(), path=(), hide=(), keep=(), tmpfs=None,
@@ -282,7 +314,7 @@ def _runtime_base():
     return None
 
 
-def prepare_runtime(user=DEFAULT_USER, scratch=None, log=lambda *a: None, hide=(), exercises_dir=None):
+def prepare_runtime(user=None, scratch=None, log=lambda *a: None, hide=(), exercises_dir=None):
     """What ``RestartingExecute`` needs to run kernels as ``user``: a dict of its settings.
 
     ``{"kernel_uid", "kernel_gid", "kernel_python", "kernel_site", "kernel_env", "kernel_path", "kernel_hide",
@@ -303,17 +335,36 @@ def prepare_runtime(user=DEFAULT_USER, scratch=None, log=lambda *a: None, hide=(
     out = {"kernel_uid": -1, "kernel_gid": -1, "kernel_python": sys.executable, "kernel_site": site_dirs,
            "kernel_env": {}, "mirror": runtime, "reason": "", "kernel_path": [package_dir] if installed else [],
            "kernel_hide": [], "kernel_sandbox_base": kernels}
-    if not user:
+    if user is not None and not user:
         out["reason"] = "no kernel user configured"
         return out
     if os.geteuid() != 0:
         out["reason"] = "the grader is not root, so it cannot run the kernel as another user"
         return out
-    ids, reason = ensure_user(user)
-    if ids is None:
-        out["reason"] = reason
-        return out
-    uid, gid = ids
+    probe_user = None
+    if user is None:
+        probe_user, uid, gid = fresh_user()
+        if probe_user is None:
+            out["reason"] = uid
+            return out
+        out["fresh"] = True
+    else:
+        ids, reason = ensure_user(user)
+        if ids is None:
+            out["reason"] = reason
+            return out
+        uid, gid = ids
+    try:
+        return _probe_runtime(out, user or probe_user, uid, gid, runtime, site_dirs, hide, exercises_dir, log)
+    except BaseException:
+        shutil.rmtree(runtime, ignore_errors=True)
+        raise
+    finally:
+        if probe_user:
+            remove_user(probe_user, uid)
+
+
+def _probe_runtime(out, user, uid, gid, runtime, site_dirs, hide, exercises_dir, log):
     keep = sorted({os.path.realpath(sys.prefix), os.path.realpath(runtime), *map(os.path.realpath, site_dirs)})
     hide = [os.path.realpath(h) for h in hide if h and os.path.exists(h)]
     probe_file = os.path.join(exercises_dir, "nbgrader_config.py") if exercises_dir else None
@@ -333,7 +384,7 @@ def prepare_runtime(user=DEFAULT_USER, scratch=None, log=lambda *a: None, hide=(
         log(f"{user} cannot reach {sys.base_prefix}: kernels run a hard-linked mirror of it in {runtime}")
         out.update(kernel_python=python, kernel_env=env)
     imported, still_visible = message.rsplit(" ", 1)
-    if installed and not imported.startswith(package_dir):
+    if out["kernel_path"] and not imported.startswith(out["kernel_path"][0]):
         log(f"WARNING: the kernel imports hvplib from {imported}, not from the installed copy")
     if still_visible == "True":
         log("WARNING: the checkout stays readable from the kernel (no private mount namespace here)")
@@ -545,16 +596,15 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         return kernel_command(self.kernel_python) + ["-f", self.connection_file] + list(extra_arguments or [])
 
-    async def _async_pre_start_kernel(self, **kw):
+    def sandbox_env(self, base=None):
+        """The whole environment of a process started in the sandbox (kernel or "by hand" re-run)."""
         sandbox = self.sandbox
         if sandbox is not None:
-            self.connection_file = sandbox.connection_file(self.kernel_id or os.urandom(6).hex())
             env = sandbox.env(self.kernel_python)
-            kw["cwd"] = sandbox.home
             cgroups = list(sandbox.cgroup.procs)
             keep = [sandbox.root]
         else:
-            env = {k: v for k, v in (kw.get("env") or os.environ).items() if not k.startswith("BTG_")}
+            env = {k: v for k, v in (base or os.environ).items() if not k.startswith("BTG_")}
             cgroups, keep = [], []
         env.update(self.kernel_env)
         keep += [os.path.realpath(sys.prefix), os.path.dirname(os.path.dirname(os.path.realpath(self.kernel_python))),
@@ -562,7 +612,13 @@ class SandboxKernelManager(AsyncKernelManager):
         env.update(launcher_env(self.kernel_uid, self.kernel_gid, self.memory_limit_mb, self.kernel_site,
                                 self.kernel_path, self.kernel_hide, keep,
                                 TMPFS_SIZES if self.kernel_hide else None, cgroups, limits=self.kernel_uid >= 0))
-        kw["env"] = env
+        return env
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandbox is not None:
+            self.connection_file = self.sandbox.connection_file(self.kernel_id or os.urandom(6).hex())
+            kw["cwd"] = self.sandbox.home
+        kw["env"] = self.sandbox_env(kw.get("env"))
         cmd, kw = await super()._async_pre_start_kernel(**kw)
         return cmd, kw
 
