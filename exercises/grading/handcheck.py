@@ -64,7 +64,7 @@ HARNESS = r'''
 def _btg_hand():
     import sys, os, json, base64, _lsprof, builtins
     job = json.loads(sys.stdin.buffer.read().decode())
-    token, cells = job["token"], job["cells"]
+    token, cells, fd = job["token"], job["cells"], job["fd"]
     write, repr_, len_, str_, isinstance_, exit_ = os.write, repr, len, str, isinstance, os._exit
     current_frames, getprofile, Profiler, exec_, compile_ = sys._current_frames, sys.getprofile, _lsprof.Profiler, exec, compile
     BaseException_, str_copy, list_ = BaseException, str.__str__, list
@@ -98,7 +98,6 @@ def _btg_hand():
         def __getattr__(self, name):
             return lambda *a, **k: None
     ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": lambda: _Shell()}
-    results = []
     for kind, payload in cells:
         if kind == "code":
             try:
@@ -116,7 +115,8 @@ def _btg_hand():
         try:
             code = compile_(source, "<btg-grader>", "exec")
         except BaseException_:
-            results.append((gid, "error", "the grader's call did not compile"))
+            line = repr_([(gid, "error", "the grader's call did not compile")])
+            write(fd, (token + " " + base64.b64encode(line.encode()).decode() + "\n").encode())
             continue
         threads = len_(current_frames())
         prof = Profiler(builtins=True)
@@ -150,8 +150,8 @@ def _btg_hand():
             extra.append("blocked:" + ",".join(state["blocked"][before:]))
         if len_(current_frames()) > 1 or threads > 1:
             extra.append("threads")
-        results.append((gid, "ran", repr_((names, extra))))
-    write(1, (token + " " + base64.b64encode(repr_(results).encode()).decode() + "\n").encode())
+        line = repr_([(gid, "ran", repr_((names, extra)))])
+        write(fd, (token + " " + base64.b64encode(line.encode()).decode() + "\n").encode())
     exit_(0)
 _btg_hand()
 '''
@@ -215,6 +215,9 @@ def verdict(rule, report, folders):
     return None
 
 
+_SKIPPED = ("CellTimeoutError", "DeadKernelError", "GraderStopped")
+
+
 def _strip_hidden(source):
     out, inside = [], False
     for line in source.splitlines():
@@ -236,6 +239,8 @@ def job_cells(nb, parts, rng, is_test_cell):
     for i, cell in enumerate(nb.cells[:last + 1]):
         if cell.cell_type != "code":
             continue
+        if any(o.get("output_type") == "error" and o.get("ename") in _SKIPPED for o in cell.get("outputs", [])):
+            continue                     # the kernel could not run it either (it hung or killed the kernel)
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if is_test_cell(cell):
             if gid in parts:
@@ -247,27 +252,63 @@ def job_cells(nb, parts, rng, is_test_cell):
     return cells, inputs
 
 
+MAX_RECORD_BYTES = 16 * 2**20
+
+
 def run(command, env, cwd, cells, timeout):
-    """Run the harness; ``{grade_id: report or None}``."""
-    token = secrets.token_hex(16)
-    job = json.dumps({"token": token, "cells": cells}).encode()
-    try:
-        proc = subprocess.run(command, input=job, env=env, cwd=cwd, capture_output=True, timeout=timeout,
-                              check=False)
-        out = proc.stdout
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or b""
-    except OSError:
-        return {}
+    """Run the harness; ``{grade_id: report}`` (a part without a trustworthy record is missing).
+
+    The student's stdout and stderr go nowhere; the record comes on a pipe of its own, read up to
+    ``MAX_RECORD_BYTES``, one line per part, each starting with a one-time token the student's code never sees.
+    A part with more than one line (a forgery beside the real one) has no report.
+    """
     import base64
-    lines = [line for line in out.decode(errors="replace").splitlines() if line.startswith(token + " ")]
-    if len(lines) != 1:                       # none, or a forgery beside the real one: nothing is trusted
-        return {}
-    reports = {}
+    import select
+    import time
+
+    token = secrets.token_hex(16)
+    r, w = os.pipe()
     try:
-        results = ast.literal_eval(base64.b64decode(lines[0][len(token) + 1:]).decode())
-        for gid, kind, detail in results:
-            reports[gid] = (kind, ast.literal_eval(detail) if kind == "ran" else detail)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env, cwd=cwd, pass_fds=(w,), start_new_session=True)
+    except OSError:
+        os.close(r)
+        os.close(w)
         return {}
-    return reports
+    os.close(w)
+    data = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        try:
+            proc.stdin.write(json.dumps({"token": token, "cells": cells, "fd": w}).encode())
+            proc.stdin.close()
+        except OSError:
+            pass
+        while time.monotonic() < deadline and len(data) < MAX_RECORD_BYTES:
+            ready, _, _ = select.select([r], [], [], max(0.0, min(1.0, deadline - time.monotonic())))
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(r)
+        try:
+            os.killpg(proc.pid, 9)
+        except OSError:
+            pass
+        proc.wait()
+    counts, reports = {}, {}
+    for line in data.decode(errors="replace").splitlines():
+        if not line.startswith(token + " "):
+            continue
+        try:
+            for gid, kind, detail in ast.literal_eval(base64.b64decode(line[len(token) + 1:]).decode()):
+                counts[gid] = counts.get(gid, 0) + 1
+                reports[gid] = (kind, ast.literal_eval(detail) if kind == "ran" else detail)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return {gid: rep for gid, rep in reports.items() if counts[gid] == 1}

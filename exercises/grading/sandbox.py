@@ -540,7 +540,9 @@ class Sandbox:
                     continue
                 shutil.copy(src, os.path.join(self.home, name), follow_symlinks=False)
         self._own(self.home)
-        self.cgroup = Cgroup(memory_mb, enabled=uid >= 0)
+        # the whole tree's cap sits a little above one process's address-space cap, so a single bomb still
+        # gets MemoryError (status "out of memory") while forked children cannot add up past it
+        self.cgroup = Cgroup(memory_mb + 256 if memory_mb else 0, enabled=uid >= 0)
 
     def _own(self, path):
         if self.uid >= 0:
