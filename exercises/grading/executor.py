@@ -446,7 +446,8 @@ class RestartingExecute(Execute):
             self._dropped_chars = 0
 
 
-_SNIPPET_MARKERS = ("_btg_grader_check", "_btg_pack", "_btg_unpack", "appended by the grader (not part of the notebook)")
+_SNIPPET_MARKERS = ("_btg_grader_check", "_btg_pack", "_btg_unpack", "appended by the grader (not part of the notebook)",
+                    "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
 def _secret_lines(nb):
@@ -462,7 +463,7 @@ def _secret_lines(nb):
                 inside = True
             elif "### END HIDDEN TESTS" in line:
                 inside = False
-            elif inside and len(line.strip()) >= 16:
+            elif inside and len(line.strip()) >= 8:
                 lines.add(line.strip())
     return sorted(lines)
 
