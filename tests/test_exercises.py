@@ -3,7 +3,7 @@
 One scratch nbgrader course is built per module: the release is regenerated once, and one autograde run per
 assignment grades every submission below (solutions, untouched student versions, hostile, tampering and
 gradebook-writing ones), so each notebook runs in a kernel only once; the regrade test adds two small runs.
-Runtime: about three minutes on two cores.
+Runtime: about five minutes on two cores (each notebook in its own nbgrader process, issue 19).
 """
 import csv
 import hashlib

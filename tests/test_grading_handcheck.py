@@ -78,7 +78,8 @@ def harness(tmp_path_factory):
 
     def verdict(answer):
         cells = [("code", SETUP), ("code", answer), ("call", ("test_fd_hvp", checks.call_code(part, inputs)))]
-        reports = handcheck.run(sandbox.kernel_command(sys.executable, handcheck.HARNESS), env, str(package), cells, 60)
+        reports = handcheck.run(sandbox.kernel_command(sys.executable, handcheck.HARNESS), env, str(package), cells, 60,
+                                call_timeout=10)
         return handcheck.verdict(handcheck.RULES["ch03_hvp"]["test_fd_hvp"], reports.get("test_fd_hvp"), folders)
 
     return verdict
@@ -93,6 +94,18 @@ def test_evasions_are_refused(harness, name):
     answer, word = EVASIONS[name]
     reason = harness(answer)
     assert reason is not None and word in reason, reason
+
+
+def test_a_thread_started_by_another_cell_does_not_cost_an_honest_part(harness):
+    """The call runs in a forked child, where the pool's worker does not exist: honest code is unaffected."""
+    pool = "from concurrent.futures import ThreadPoolExecutor\n_pool = ThreadPoolExecutor(1)\n_pool.submit(int).result()\n"
+    assert harness(pool + HONEST) is None
+
+
+def test_a_hanging_call_is_not_verified(harness):
+    reason = harness("import threading\n_lock = threading.Lock()\n_lock.acquire()\n\n"
+                     "def fd_hvp(grad_f, x, v, eps=None):\n    _lock.acquire()\n")
+    assert reason is not None
 
 
 def test_every_rule_names_a_graded_part():

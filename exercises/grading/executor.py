@@ -211,7 +211,7 @@ class RestartingExecute(Execute):
         start = time.monotonic()
         try:
             reports = handcheck.run(sandbox.kernel_command(km.kernel_python, handcheck.HARNESS), km.sandbox_env(),
-                                    self._sandbox.home, cells, timeout)
+                                    self._sandbox.home, cells, timeout, call_timeout=max(10, self._cell_timeout))
         finally:
             self._sandbox.cgroup.kill()
             if self.kernel_uid > 0:

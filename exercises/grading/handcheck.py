@@ -10,8 +10,9 @@ the same sandbox (namespace, limits, clean environment), that
    installs an **audit hook** (it cannot be removed) that, once student code runs, refuses frame and ``gc``
    walking, ``sys.setprofile``/``settrace``, ``ctypes``, new code objects, forks and subprocesses;
 2. runs the cells (errors ignored, as in the kernel), then calls the part's functions on the grader's inputs
-   under the C profiler ``_lsprof`` (it records every Python and built-in call of that thread in C memory that
-   student code cannot reach), and checks that no other thread exists;
+   in a forked child (where no thread the cells started exists) under the C profiler ``_lsprof`` (it records
+   every Python and built-in call in C memory that student code cannot reach), and checks that the call
+   started no thread;
 3. prints one line: the token and what was called.
 
 The grader's process reads that line and applies the part's rule (which folders and functions are forbidden).
@@ -64,7 +65,9 @@ HARNESS = r'''
 def _btg_hand():
     import sys, os, json, base64, _lsprof, builtins
     job = json.loads(sys.stdin.buffer.read().decode())
-    token, cells, fd = job["token"], job["cells"], job["fd"]
+    token, cells, fd, call_timeout = job["token"], job["cells"], job["fd"], job.get("call_timeout", 60)
+    import time
+    fork_, waitpid_, kill_, WNOHANG, monotonic, sleep_ = os.fork, os.waitpid, os.kill, os.WNOHANG, time.monotonic, time.sleep
     write, repr_, len_, str_, isinstance_, exit_ = os.write, repr, len, str, isinstance, os._exit
     current_frames, getprofile, Profiler, exec_, compile_ = sys._current_frames, sys.getprofile, _lsprof.Profiler, exec, compile
     BaseException_, str_copy, list_ = BaseException, str.__str__, list
@@ -118,40 +121,56 @@ def _btg_hand():
             line = repr_([(gid, "error", "the grader's call did not compile")])
             write(fd, (token + " " + base64.b64encode(line.encode()).decode() + "\n").encode())
             continue
-        threads = len_(current_frames())
-        prof = Profiler(builtins=True)
-        before = len_(state["blocked"])
-        failed = False
-        state["own"] = code
-        prof.enable()
-        state["student"] = state["call"] = True
-        try:
-            exec_(code, ns)
-        except BaseException_:
-            failed = True
-        state["student"] = state["call"] = False
-        still = getprofile() is prof
-        prof.disable()
-        names, extra = [], []
-        for entry in prof.getstats():
-            c = entry.code
+        # the call runs in a forked child: threads the student's cells started do not exist there, so nothing
+        # can compute on its behalf out of the profiler's sight
+        pid = fork_()
+        if pid == 0:
+            threads = len_(current_frames())
+            prof = Profiler(builtins=True)
+            before = len_(state["blocked"])
+            failed = False
+            state["own"] = code
+            prof.enable()
+            state["student"] = state["call"] = True
             try:
-                if isinstance_(c, str_):
-                    names.append(("<builtin>", str_copy(c), entry.callcount))
-                else:
-                    names.append((str_copy(c.co_filename), str_copy(c.co_name), entry.callcount))
+                exec_(code, ns)
             except BaseException_:
-                extra.append("odd code object")
-        if failed:
-            extra.append("error")
-        if not still:
-            extra.append("profiler")
-        if len_(state["blocked"]) > before:
-            extra.append("blocked:" + ",".join(state["blocked"][before:]))
-        if len_(current_frames()) > 1 or threads > 1:
-            extra.append("threads")
-        line = repr_([(gid, "ran", repr_((names, extra)))])
-        write(fd, (token + " " + base64.b64encode(line.encode()).decode() + "\n").encode())
+                failed = True
+            state["student"] = state["call"] = False
+            still = getprofile() is prof
+            prof.disable()
+            names, extra = [], []
+            for entry in prof.getstats():
+                c = entry.code
+                try:
+                    if isinstance_(c, str_):
+                        names.append(("<builtin>", str_copy(c), entry.callcount))
+                    else:
+                        names.append((str_copy(c.co_filename), str_copy(c.co_name), entry.callcount))
+                except BaseException_:
+                    extra.append("odd code object")
+            if failed:
+                extra.append("error")
+            if not still:
+                extra.append("profiler")
+            if len_(state["blocked"]) > before:
+                extra.append("blocked:" + ",".join(state["blocked"][before:]))
+            if len_(current_frames()) > 1 or threads > 1:
+                extra.append("threads")
+            line = repr_([(gid, "ran", repr_((names, extra)))])
+            write(fd, (token + " " + base64.b64encode(line.encode()).decode() + "\n").encode())
+            exit_(0)
+        end = monotonic() + call_timeout
+        while monotonic() < end:
+            if waitpid_(pid, WNOHANG)[0] == pid:
+                break
+            sleep_(0.02)
+        else:
+            try:
+                kill_(pid, 9)
+            except OSError:
+                pass
+            waitpid_(pid, 0)
     exit_(0)
 _btg_hand()
 '''
@@ -255,7 +274,7 @@ def job_cells(nb, parts, rng, is_test_cell):
 MAX_RECORD_BYTES = 16 * 2**20
 
 
-def run(command, env, cwd, cells, timeout):
+def run(command, env, cwd, cells, timeout, call_timeout=60):
     """Run the harness; ``{grade_id: report}`` (a part without a trustworthy record is missing).
 
     The student's stdout and stderr go nowhere; the record comes on a pipe of its own, read up to
@@ -280,7 +299,8 @@ def run(command, env, cwd, cells, timeout):
     deadline = time.monotonic() + timeout
     try:
         try:
-            proc.stdin.write(json.dumps({"token": token, "cells": cells, "fd": w}).encode())
+            proc.stdin.write(json.dumps({"token": token, "cells": cells, "fd": w,
+                                         "call_timeout": call_timeout}).encode())
             proc.stdin.close()
         except OSError:
             pass
