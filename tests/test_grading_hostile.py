@@ -164,9 +164,6 @@ def snoop_ch03(paths):
     at = nb["cells"].index(cell_by_id(nb, "test_fd_hvp")) + 1
     nb["cells"].insert(at, _code(
         "import linecache, os, glob\n"
-        "print('HISTORY', In[-1] if len(In) else '', '\\n'.join(In))\n"
-        "print('ENVIRON', dict(os.environ))\n"
-        "print('LINECACHE', ''.join(''.join(v[2]) for v in list(linecache.cache.values())))\n"
         f"for p in {paths!r} + glob.glob('/proc/*/cmdline'):\n"
         "    try:\n"
         "        with open(p, 'rb') as fh:\n"
@@ -177,7 +174,10 @@ def snoop_ch03(paths):
         "            print('CMDLINE', data.replace(b'\\0', b' ').decode(errors='replace'))\n"
         "    except OSError as exc:\n"
         "        print('READ-FAILED', p, type(exc).__name__)\n"
-        "import hvplib\nprint('HVPLIB', hvplib.__file__)\n"))
+        "import hvplib\nprint('HVPLIB', hvplib.__file__)\n"
+        "print('ENVIRON', dict(os.environ))\n"
+        "print('HISTORY', In[-1] if len(In) else '', '\\n'.join(In))\n"
+        "print('LINECACHE', ''.join(''.join(v[2]) for v in list(linecache.cache.values())))\n"))
     return nb                                                      # 10
 
 
