@@ -270,8 +270,11 @@ class RestartingExecute(Execute):
                 self._stop_rest(nb, index, f"the notebook used up its total time budget of {self.notebook_budget} s")
                 break
             replay = good_cells if restarts else []
+            if not self._start_kernel():
+                self._stop_rest(nb, index, "the grader could not start a kernel for the rest of this notebook "
+                                           f"(tried {self.start_attempts} times)")
+                break
             with self.setup_kernel():
-                self._kernel_info()
                 self._km_started = self.km
                 if replay and not self._replay(replay):
                     self.log.warning("replay after a restart failed: going on in a fresh kernel")
@@ -309,6 +312,32 @@ class RestartingExecute(Execute):
         self.set_widgets_metadata()
         return self.nb, self.resources
 
+    start_attempts = 3
+
+    def _start_kernel(self):
+        """Start a kernel and get its info, retrying after a kernel that dies at start (whatever killed it,
+        for instance something the submission left behind, is killed first); False if it never comes up."""
+        for _ in range(self.start_attempts):
+            try:
+                if self.km is None:
+                    self.km = self.create_kernel_manager()
+                self.start_new_kernel()
+                self.start_new_kernel_client()
+                self._kernel_info()
+                return True
+            except Exception as exc:  # noqa: BLE001 - DeadKernelError, RuntimeError (died before replying) ...
+                self.log.warning("[btg] a kernel died at start (%r): killing what is left and retrying", exc)
+                try:
+                    self.shutdown_kernel = "immediate"
+                    self._cleanup_kernel()
+                except Exception:  # noqa: BLE001
+                    pass
+                self.shutdown_kernel = "graceful"
+                self._kill_leftovers()
+                self.km = None
+                self.kc = None
+        return False
+
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
         if isinstance(km, sandbox.SandboxKernelManager):
@@ -326,6 +355,9 @@ class RestartingExecute(Execute):
         km = getattr(self, "_km_started", None)
         if isinstance(km, sandbox.SandboxKernelManager):
             km.kill_group()
+        self._sandbox.cgroup.kill()
+        if self.kernel_uid > 0:                  # this notebook's own user: nothing of it survives a restart
+            sandbox.kill_user_processes(self.kernel_uid)
 
     def preprocess_cell(self, cell, resources, index):
         self._cell_chars = 0
