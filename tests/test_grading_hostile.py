@@ -171,7 +171,7 @@ def snoop_ch03(paths):
         "        if not p.startswith('/proc'):\n"
         "            print('READ-OK', p, len(data))\n"
         "        else:\n"
-        "            print('CMDLINE', data[:120].replace(b'\\0', b' ').decode(errors='replace').splitlines()[0])\n"
+        "            print('CMDLINE', data[:120].replace(b'\\0', b' ').decode(errors='replace').split(chr(10))[0])\n"
         "    except OSError as exc:\n"
         "        print('READ-FAILED', p, type(exc).__name__)\n"
         "import hvplib\nprint('HVPLIB', hvplib.__file__)\n"
