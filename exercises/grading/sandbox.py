@@ -1,18 +1,22 @@
-"""The student's kernel runs as an unprivileged user, with a memory cap, in a fresh throw-away home.
+"""The student's kernel runs sandboxed: its own unprivileged user, limits, a private view of the file system.
 
-``SandboxKernelManager`` launches ``python -c LAUNCHER -f CONNECTION_FILE`` instead of the kernel spec's
-command. The launcher (it runs in the kernel process, before any student code) caps the address space
-(``RLIMIT_AS``, so a memory bomb fails fast with ``MemoryError`` instead of swapping the machine), turns off
-core dumps, drops root to the kernel user (``setgroups([])``, ``setgid``, ``setuid``) when the grader runs as
-root, adds the course environment's site-packages and starts ipykernel.
+``SandboxKernelManager`` launches ``python -I -S -c LAUNCHER -f CONNECTION_FILE`` instead of the kernel spec's
+command. The launcher runs in the kernel process before any student code. As root it joins the notebook's
+cgroup (total memory and processes, ``Cgroup``), enters a private mount namespace in which the checkout and the
+submissions folder are covered by empty read-only tmpfs (the Python environment stays), ``/tmp``, ``/var/tmp``
+and ``/dev/shm`` are fresh size-capped tmpfs and ``/proc`` hides other users' processes; then it sets rlimits
+(address space, processes, file size, open files, no core dumps), drops root to the kernel user, and builds
+``sys.path`` itself: the run's plain copy of ``hvplib`` first, site-packages without the checkout's editable
+install, the working directory last (a ``hvplib.py`` beside the notebook cannot shadow the package).
 
-The kernel's home, temporary folder and working directory are a fresh folder per notebook owned by the
-kernel user (``Sandbox``); the scratch course (gradebook, grading code, other students' notebooks) lives in a
-``0700`` folder of the grader's user, so the kernel cannot open it, let alone write to it.
+By default every notebook gets a fresh user (``fresh_user``, ``nbg-`` and random hex), deleted afterwards with
+every process and file it left (``remove_user``); its home and working directory is a size-capped tmpfs
+(``Sandbox``), its environment is built from nothing. The scratch course (gradebook, grading code, other
+students' notebooks) lives in a ``0700`` folder of the grader's user, so the kernel cannot open it.
 
 The kernel user needs to run the interpreter: when ``sys.base_prefix`` is out of its reach (Python installed
 under ``/root``, as pyenv does), :func:`prepare_runtime` builds a hard-linked mirror of the interpreter and
-its standard library in a world-readable temporary folder (no extra disk space; a copy if hard links fail).
+its standard library in the run's world-readable runtime folder (no extra disk space; a copy if hard links fail).
 """
 import os
 import pwd
