@@ -3,7 +3,7 @@
 One scratch nbgrader course is built per module: the release is regenerated once, and one autograde run per
 assignment grades every submission below (solutions, untouched student versions, hostile, tampering and
 gradebook-writing ones), so each notebook runs in a kernel only once; the regrade test adds two small runs.
-Runtime: about three minutes on two cores.
+Runtime: about five minutes on two cores (each notebook in its own nbgrader process, issue 19).
 """
 import csv
 import hashlib
@@ -383,7 +383,8 @@ def test_missing_notebook_and_unknown_folder(graded):
 
 def test_submissions_are_untouched_and_grading_is_prompt(graded):
     assert graded["after"] == graded["before"]
-    assert graded["elapsed"] < 400, f"grading took {graded['elapsed']:.0f} s"
+    # each notebook is graded in its own nbgrader process and re-run for the "by hand" check (issue 19)
+    assert graded["elapsed"] < 900, f"grading took {graded['elapsed']:.0f} s"
 
 
 def test_csv_has_one_row_per_student_assignment_part(graded):

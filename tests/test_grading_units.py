@@ -108,3 +108,162 @@ def test_honest_code_is_not_flagged():
     honest = ("import numpy as np\nx = np.zeros(3)\nx[0] += 1\nv /= np.linalg.norm(v)\n"
               "np.set_printoptions(precision=3)\nimport warnings\nwarnings.warn('careful')\n%matplotlib inline\n")
     assert tamper.scan_source(honest) == []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 19: the scan never crashes, sees through aliases and computed names, and leaves honest code alone
+# ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "x = " + "+".join(["a"] * 600),              # a careless long sum: RecursionError in a recursive visitor
+    "x = " + "+".join(["a"] * 100_000),          # RecursionError in ast.parse itself
+    "x = " + "-" * 100_000 + "1",                # MemoryError in ast.parse
+    "x = " + "f()" * 3000,                        # a long call chain
+    "y = '" + "z" * 1_000_000 + "'",              # a huge cell
+])
+def test_tamper_scan_survives_deep_or_huge_code_without_a_hard_finding(source):
+    found = tamper.scan_source(source)
+    assert all(severity == "soft" for severity, _ in found), found
+
+
+@pytest.mark.parametrize("source, word", [
+    ("import sys\ngetattr(sys, 'set' + 'profile')(None)", "computed name on sys"),
+    ("from sys import setprofile\nsetprofile(None)", "sys.setprofile"),
+    ("from sys import settrace as st\nst(None)", "sys.settrace"),
+    ("import threading\nthreading.setprofile(None)", "threading.setprofile"),
+    ("from os import path as p\np.abspath = lambda x: x", "p.abspath"),
+    ("import sys, types\nm = types.ModuleType('hvplib')\nsys.modules.update({'hvplib': m})", "sys.modules (update)"),
+    ("import types\nm = types.ModuleType('x')\nvars(m)['__file__'] = '/nowhere'", "vars()"),
+    ("from sys import modules as mods\nmods['hvplib'] = None", "mods"),
+    ("import gc\nfor o in gc.get_objects():\n    pass", "gc.get_objects"),
+    ("import sys\nvars(sys)['setprofile'](None)", "vars(sys)"),
+])
+def test_tamper_scan_finds_evasions(source, word):
+    found = tamper.scan_source(source)
+    assert any(s == "hard" and word in m for s, m in found), found
+
+
+def test_tamper_scan_tracks_aliases_across_cells():
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "source": "from os import path as p\n"},
+                    {"cell_type": "code", "metadata": {}, "source": "p.abspath = str\n"}]}
+    found = tamper.scan_notebook(nb)
+    assert [(pos, f.severity) for pos, f in found] == [(1, "hard")] and "p.abspath" in found[0][1].message
+
+
+def test_tamper_scan_covers_files_beside_the_notebook():
+    found = tamper.scan_notebook({"cells": []}, files=[("helper.py", "import numpy\nnumpy.allclose = max\n")])
+    assert [(pos, f.cell, f.severity) for pos, f in found] == [(-1, "helper.py", "hard")]
+
+
+@pytest.mark.parametrize("source", [
+    "class Counter:\n    def __init__(self):\n        self.__n = 0\n\n    def tick(self):\n        self.__n += 1\n",
+    "import gc\ngc.collect()\n",
+    "from functools import lru_cache\n\n@lru_cache\ndef f(n):\n    return n\n",
+    "d = {}\nd.update(a=1)\nsetattr(obj, 'name', 3)\n",
+])
+def test_ordinary_code_has_no_hard_finding(source):
+    assert [m for s, m in tamper.scan_source(source) if s == "hard"] == []
+
+
+def test_a_generator_of_right_values_is_packed_as_its_values():
+    """The visible tests iterate what leading_minors returns, so a generator passes them; the outside check
+    must take its values the same way (issue 19)."""
+    packed = checks.unpack(json.loads(json.dumps(checks.pack({"m": (float(k) for k in (-3, 5)),
+                                                                "r": range(3), "z": map(abs, [-1.5])}))))
+    assert packed == {"m": [-3.0, 5.0], "r": [0, 1, 2], "z": [1.5]}
+    endless = checks.unpack(checks.pack(iter(int, 1)))          # an endless iterator: the first 2000 values
+    assert endless == [0] * 2000
+    part = checks.parts_for("ch02_curvature")["test_sylvester"]
+    inputs = part.inputs(np.random.default_rng(0))
+    def leading_minors(H):
+        return (np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1))
+
+    minors = [leading_minors(H) for H in inputs["H"]]
+    values = checks.unpack(checks.pack({"minors": minors, "definiteness": "negative definite",
+                                        "f_is": "strictly concave"}))
+    assert checks.run_check(part, inputs, values) is None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Issue 19: copying, metadata, CSV cells, files beside the notebook (no kernel)
+# ---------------------------------------------------------------------------------------------------
+
+def test_copy_submission_follows_no_link_and_reads_no_special_file(tmp_path):
+    src = tmp_path / "alice" / "ch01"
+    (src / "sub").mkdir(parents=True)
+    (src / "nb.ipynb").write_text("{}")
+    (src / "sub" / "data.csv").write_text("1,2")
+    (src / "big.bin").write_bytes(b"\0" * (course.MAX_FILE_BYTES + 1))
+    os.symlink("/nonexistent", src / "dangling")
+    os.symlink("/dev/zero", src / "zero")
+    os.symlink(tmp_path, src / "up")
+    os.mkfifo(src / "fifo")
+    notes = course.copy_submission(str(src), str(tmp_path / "copy"), ["nb.ipynb"])
+    copied = sorted(str(p.relative_to(tmp_path / "copy")) for p in (tmp_path / "copy").rglob("*"))
+    assert copied == ["nb.ipynb", "sub", "sub/data.csv"]
+    assert set(notes) == {"big.bin", "dangling", "zero", "up", "fifo"}
+    assert "symbolic link" in notes["zero"] and "FIFO" in notes["fifo"] and "cap" in notes["big.bin"]
+    os.symlink(src, tmp_path / "alice" / "linked")
+    with pytest.raises(course.SubmissionRefused, match="symbolic link"):
+        course.copy_submission(str(tmp_path / "alice" / "linked"), str(tmp_path / "copy2"))
+
+
+def test_restore_metadata_takes_the_source_and_drops_stray_grade_cells(tmp_path):
+    source = EXERCISES / "source" / "ch02_curvature" / "ch02_curvature.ipynb"
+    nb = load(source)
+    nb["cells"].append({"cell_type": "code", "metadata": {"nbgrader": {"grade": True, "grade_id": "bogus",
+                                                                          "points": 5}, "junk": "x" * 5000},
+                        "source": "1", "outputs": [], "execution_count": None})
+    nb["cells"].append({"cell_type": "markdown", "metadata": {"nbgrader": dict(
+        nb["cells"][1]["metadata"]["nbgrader"])}, "source": "copy of a grade id"})
+    nb["cells"][1]["metadata"]["nbgrader"]["locked"] = True          # a forged flag on an answer cell
+    nb["metadata"]["huge"] = "y" * 10_000
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    note = course.restore_metadata(str(path), str(source))
+    got, want = load(path), load(source)
+    assert note == "nbgrader metadata of 2 cell(s) not in the source dropped"
+    for mine, theirs in zip(got["cells"], want["cells"]):
+        assert mine["metadata"].get("nbgrader") == theirs["metadata"].get("nbgrader")
+    assert [c["metadata"] for c in got["cells"][-2:]] == [{}, {}] and "huge" not in got["metadata"]
+
+
+def test_csv_cells_are_neutralised():
+    assert [course._cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "ok", 3.0)] == \
+        ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\t=x", "ok", 3.0]
+
+
+def test_files_beside_the_notebook_are_read_and_shadowing_ones_flagged(tmp_path):
+    (tmp_path / "nb.ipynb").write_text("{}")
+    (tmp_path / "hvplib.py").write_text("x = 1\n")
+    (tmp_path / "helper.py").write_text("import numpy\nnumpy.allclose = max\n")
+    (tmp_path / "test.csv").write_text("1\n")                      # data named like a module: not a shadow
+    (tmp_path / "numpy").mkdir()
+    files, shadows = course._beside(str(tmp_path), {"nb.ipynb"})
+    assert sorted(name for name, _ in files) == ["helper.py", "hvplib.py", "test.csv"]
+    assert sorted(f.cell for f in shadows) == ["hvplib.py", "numpy"]
+
+
+def test_launcher_and_harness_compile():
+    from grading import handcheck, sandbox
+    compile(sandbox.LAUNCHER + sandbox.KERNEL_TAIL, "launcher", "exec")
+    compile(sandbox.LAUNCHER + handcheck.HARNESS, "harness", "exec")
+
+
+def test_a_notebook_cgroup_caps_the_memory_of_all_its_processes():
+    from grading import sandbox
+    group = sandbox.Cgroup(memory_mb=100)
+    if not group.procs:
+        pytest.skip("no cgroup can be made here (not root, or no writable cgroup file system)")
+    try:
+        code = ("import os, sys, time\nfor p in sys.argv[1:]:\n    open(p, 'w').write(str(os.getpid()))\n"
+                "kids = []\nfor _ in range(4):\n    pid = os.fork()\n    if pid == 0:\n"
+                "        hog = bytearray(60 * 2**20)\n        time.sleep(2)\n        os._exit(0)\n    kids.append(pid)\n"
+                "killed = [os.WIFSIGNALED(os.waitpid(k, 0)[1]) for k in kids]\n"
+                "sys.exit(3 if any(killed) else 0)\n")          # four children of 60 MB each: 240 MB together
+        import subprocess
+        proc = subprocess.run([sys.executable, "-c", code, *group.procs], capture_output=True, timeout=60)
+        assert proc.returncode != 0            # the tree passed 100 MB together: killed
+    finally:
+        group.remove()
+    assert not any(os.path.exists(d) for d in group.dirs)

@@ -23,10 +23,15 @@ def main(argv=None):
     p_grade.add_argument("--keep", metavar="DIR",
                          help="keep the scratch course (gradebook, autograded/, logs) in DIR")
     p_grade.add_argument("--kernel-user", default=None, metavar="NAME",
-                         help="run student kernels as this user (default nbgrader-kernel, created if missing "
-                              "when run as root; '' = as yourself, which leaves the gradebook reachable)")
+                         help="run student kernels as this user (created if missing; every process of it is killed "
+                              "between notebooks, so give it a user of its own). Default, as root: a fresh user "
+                              "nbg-<random> per notebook, deleted afterwards. '' = as yourself, which leaves "
+                              "the gradebook reachable")
     p_grade.add_argument("--memory", type=int, default=2048, metavar="MIB",
                          help="address-space cap of a student kernel in MiB (default 2048; 0 = none)")
+    p_grade.add_argument("--notebook-budget", type=int, default=0, metavar="SECONDS",
+                         help="total seconds one notebook may take, restarts included (default 60 + 3 × timeout "
+                              "× its parts); past it the notebook's remaining cells are not run")
     p_grade.add_argument("--feedback", metavar="DIR",
                          help="also write nbgrader's HTML feedback to DIR/<student>/<assignment>/")
 
@@ -38,7 +43,8 @@ def main(argv=None):
     if not os.path.isdir(args.submissions):
         parser.error(f"no such folder: {args.submissions}")
     rows = course.grade(args.submissions, out_csv=args.out, timeout=args.timeout, keep=args.keep,
-                        feedback_dir=args.feedback, kernel_user=args.kernel_user, memory_mb=args.memory)
+                        feedback_dir=args.feedback, kernel_user=args.kernel_user, memory_mb=args.memory,
+                        notebook_budget=args.notebook_budget or None)
     print(f"\n{'student':<20} {'assignment':<20} {'points':>10}")
     for (student, assignment), (points, max_points) in sorted(course.totals(rows).items()):
         print(f"{student:<20} {assignment:<20} {points:>5g} / {max_points:g}")
@@ -46,6 +52,10 @@ def main(argv=None):
     if flagged:
         print(f"\n{len(flagged)} submission(s) flagged by the tamper scan (column 'tamper'): "
               + ", ".join(f"{s}/{a}" for s, a in flagged))
+    refused = sorted({(r.student, r.assignment) for r in rows if r.status == "refused"})
+    if refused:
+        print(f"{len(refused)} submission(s) refused in whole or part (status 'refused'): "
+              + ", ".join(f"{s}/{a}" for s, a in refused))
     failed = sorted({(r.student, r.assignment) for r in rows if r.status == "not graded"})
     if failed:
         print(f"{len(failed)} submission(s) could not be graded (status 'not graded'): "

@@ -27,7 +27,7 @@ _IPYTHON_HOOKS = {"input_transformers_post", "input_transformers_cleanup", "inpu
                   "_showtraceback", "CustomTB", "register_post_execute", "pre_run_cell", "post_run_cell",
                   "pre_execute", "post_execute"}
 _HARD_NAMES = {"ctypes": "imports ctypes", "sqlite3": "uses sqlite3 (the gradebook is an SQLite file)",
-               "gc": "uses gc (walks live objects)", "builtins": "touches the builtins module",
+               "builtins": "touches the builtins module",
                "__builtins__": "touches __builtins__"}
 _SOFT_CALLS = {("os", "_exit"): "calls os._exit", ("sys", "exit"): "calls sys.exit", ("os", "kill"): "calls os.kill",
                ("os", "system"): "runs a shell command (os.system)", ("os", "fork"): "forks",
@@ -69,22 +69,59 @@ def _root_name(node):
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _dotted(node):
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
+def _dotted(node, limit=64):
+    """``a.b().c`` for an attribute/call chain (iterative: a chain of 10 000 calls does not recurse)."""
+    parts, calls = [], 0
+    for _ in range(limit):
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr + "()" * calls)
+            calls, node = 0, node.value
+        elif isinstance(node, ast.Call):
+            calls, node = calls + 1, node.func
+        else:
+            break
     if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif isinstance(node, ast.Call):
-        parts.append(_dotted(node.func) + "()")
+        parts.append(node.id + "()" * calls)
     return ".".join(reversed(parts))
 
 
-class _Visitor(ast.NodeVisitor):
-    def __init__(self):
+_DANGEROUS_DUNDERS = {"__class__", "__code__", "__globals__", "__dict__", "__builtins__", "__file__", "__import__",
+                      "__spec__", "__loader__", "__path__", "__defaults__", "__kwdefaults__", "__closure__",
+                      "__getattribute__", "__getattr__", "__setattr__", "__bases__", "__mro__", "__subclasses__"}
+_BUILTIN_TYPES = {"int", "float", "str", "list", "dict", "tuple", "set", "bool", "type", "object", "complex",
+                  "bytes", "frozenset", "range", "slice", "property", "staticmethod", "classmethod", "super"}
+_NAMESPACE_EDITS = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__"}
+_GC_WALKERS = {"get_objects", "get_referrers", "get_referents"}
+_SYS_HOOKS = {"setprofile", "settrace", "addaudithook", "_current_frames", "setrecursionlimit_", "modules"}
+_THREADS = {"threading", "_thread", "concurrent", "multiprocessing", "asyncio"}
+MAX_SCAN_CHARS = 400_000          # a longer cell is only keyword-scanned
+
+
+def _is_namespace(dotted, sys_names, sysmod_names=()):
+    """Is ``dotted`` (from :func:`_dotted`) a namespace that holds modules or builtins?"""
+    return (dotted in ("__builtins__", "builtins.__dict__") or dotted.endswith(".__dict__")
+            or dotted.endswith("vars()") or dotted in sysmod_names
+            or any(dotted == f"{n}.modules" for n in sys_names))
+
+
+class _Visitor:
+    """Visits every node of a cell without recursion (a 10 000-term sum must not raise RecursionError).
+
+    ``modules``: names bound by imports anywhere in the submission (``import numpy as xx``,
+    ``from os import path as p``): assigning attributes of one of them is monkeypatching a library.
+    """
+
+    def __init__(self, modules=(), sys_names=(), sysmod_names=()):
         self.found = []          # (severity, message)
-        self.modules = set(_GUARDED_MODULES)     # names bound to modules by imports in this notebook
+        self.modules = set(_GUARDED_MODULES) | set(modules)
+        self.sys_names = {"sys"} | set(sys_names)        # names bound to sys
+        self.sysmod_names = set(sysmod_names)            # names bound to sys.modules
+
+    def visit(self, tree):
+        for node in ast.walk(tree):
+            method = getattr(self, "visit_" + type(node).__name__, None)
+            if method is not None:
+                method(node)
 
     def hard(self, msg):
         self.found.append(("hard", msg))
@@ -96,12 +133,13 @@ class _Visitor(ast.NodeVisitor):
     def visit_Import(self, node):
         for alias in node.names:
             top = alias.name.split(".")[0]
-            self.modules.add(alias.asname or top)
             if top in _HARD_NAMES:
                 self.hard(_HARD_NAMES[top])
             if top in ("subprocess", "signal", "multiprocessing"):
                 self.soft(f"imports {top}")
-        self.generic_visit(node)
+            if top in _THREADS:
+                self.soft(f"imports {top} (code run in another thread or process is not watched by the "
+                          "\"written by hand\" checks)")
 
     def visit_ImportFrom(self, node):
         top = (node.module or "").split(".")[0]
@@ -109,25 +147,34 @@ class _Visitor(ast.NodeVisitor):
             self.hard(_HARD_NAMES[top])
         if top in ("subprocess", "signal", "multiprocessing"):
             self.soft(f"imports from {top}")
+        if top in _THREADS:
+            self.soft(f"imports from {top} (code run in another thread or process is not watched by the "
+                      "\"written by hand\" checks)")
         for alias in node.names:
             if alias.name in _IPYTHON_HOOKS:
                 self.hard(f"imports IPython internals ({alias.name})")
-        self.generic_visit(node)
+            if top == "sys" and alias.name in _SYS_HOOKS:
+                self.hard(f"imports sys.{alias.name} (it can blind the grader's checks)")
+            if top in ("threading", "sys") and alias.name in ("setprofile", "settrace"):
+                self.hard(f"imports {top}.{alias.name} (it can blind the grader's checks)")
+            if top == "gc" and alias.name in _GC_WALKERS:
+                self.hard(f"imports gc.{alias.name} (walks live objects)")
 
     # assignments to module attributes (monkeypatching)
     def _target(self, target, verb):
-        if isinstance(target, (ast.Tuple, ast.List)):
-            for t in target.elts:
+        if isinstance(target, (ast.Tuple, ast.List, ast.Starred)):
+            for t in (target.elts if not isinstance(target, ast.Starred) else [target.value]):
                 self._target(t, verb)
             return
         if isinstance(target, ast.Attribute):
             root = _root_name(target)
-            if root in self.modules or target.attr.startswith("__") or target.attr in _IPYTHON_HOOKS:
+            dunder = target.attr.startswith("__") and target.attr.endswith("__")
+            if root in self.modules or target.attr in _IPYTHON_HOOKS or (
+                    dunder and (target.attr in _DANGEROUS_DUNDERS or root in _BUILTIN_TYPES)):
                 self.hard(f"{verb} {_dotted(target)} (monkeypatching)")
         elif isinstance(target, ast.Subscript):
             base = _dotted(target.value)
-            if base in ("sys.modules", "__builtins__", "builtins.__dict__") or base.endswith(".__dict__") or \
-                    base.endswith("vars()"):
+            if _is_namespace(base, self.sys_names, self.sysmod_names):
                 self.hard(f"{verb} an entry of {base}")
 
     def visit_Assign(self, node):
@@ -137,55 +184,80 @@ class _Visitor(ast.NodeVisitor):
                     self.modules.add(t.id)
         for t in node.targets:
             self._target(t, "assigns")
-        self.generic_visit(node)
 
     def visit_AugAssign(self, node):
         self._target(node.target, "assigns")
-        self.generic_visit(node)
 
     def visit_AnnAssign(self, node):
         self._target(node.target, "assigns")
-        self.generic_visit(node)
 
     def visit_Delete(self, node):
         for t in node.targets:
             self._target(t, "deletes")
-        self.generic_visit(node)
 
     def visit_Attribute(self, node):
+        root = _root_name(node)
         if node.attr in _IPYTHON_HOOKS:
             self.hard(f"uses IPython's {node.attr}")
         elif node.attr == "register" and isinstance(node.value, ast.Attribute) and node.value.attr == "events":
             self.hard("registers an IPython event hook")
-        elif node.attr in ("setprofile", "settrace") and _root_name(node) in self.modules:
-            self.hard(f"uses sys.{node.attr} (it can blind the grader's checks)")
+        elif node.attr in ("setprofile", "settrace", "addaudithook", "_current_frames"):
+            self.hard(f"uses {_dotted(node)} (it can blind the grader's checks)")
+        elif node.attr in _GC_WALKERS and root == "gc":
+            self.hard(f"uses gc.{node.attr} (walks live objects)")
+        elif node.attr == "__dict__" and root in self.sys_names | {"builtins", "IPython"}:
+            self.hard(f"reads {_dotted(node)}")
         elif node.attr in ("f_back", "f_globals", "f_locals", "gi_frame", "tb_frame", "__code__", "__globals__"):
             self.soft(f"reaches into frames or code objects ({node.attr})")
-        self.generic_visit(node)
 
     def visit_ExceptHandler(self, node):
         names = [n for n in ast.walk(node.type)] if node.type is not None else []
         if any(isinstance(n, ast.Name) and n.id in ("KeyboardInterrupt", "BaseException") for n in names):
             self.soft("catches KeyboardInterrupt (an interrupt cannot stop it)")
-        self.generic_visit(node)
 
     def visit_Name(self, node):
         if node.id in ("__builtins__", "builtins"):
             self.hard(_HARD_NAMES[node.id])
-        self.generic_visit(node)
+
+    def _getattr(self, node, name):
+        target = node.args[0] if node.args else None
+        attr = node.args[1] if len(node.args) > 1 else None
+        root = _root_name(target) if target is not None else None
+        on_ipython = target is not None and _dotted(target).endswith("get_ipython()")
+        sensitive = root in self.sys_names | {"builtins", "__builtins__", "threading", "gc"} or on_ipython
+        if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+            if attr.value in _IPYTHON_HOOKS or attr.value in ("setprofile", "settrace", "addaudithook") or (
+                    root == "gc" and attr.value in _GC_WALKERS):
+                self.hard(f"{name}() of {attr.value} (it can blind the grader's checks)")
+        elif sensitive:
+            self.hard(f"{name}() with a computed name on {_dotted(target) or root}")
+        elif attr is not None and root in self.modules:
+            self.soft(f"{name}() with a computed name on {_dotted(target) or root}")
 
     def visit_Call(self, node):
         name = _dotted(node.func)
         if name in ("setattr", "delattr"):
             target = node.args[0] if node.args else None
             root = _root_name(target) if target is not None else None
-            if root in self.modules or root in ("int", "float", "str", "list", "dict", "type", "object"):
+            if root in self.modules or root in _BUILTIN_TYPES:
                 self.hard(f"{name}() on {_dotted(target) or root} (monkeypatching)")
             else:
                 self.soft(f"calls {name}()")
+        if name in ("getattr", "delattr", "setattr"):
+            self._getattr(node, name)
+        if name == "vars" and node.args and _root_name(node.args[0]) in self.sys_names | {"builtins"}:
+            self.hard(f"reads vars({_dotted(node.args[0])})")
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _NAMESPACE_EDITS:
+            base = _dotted(node.func.value)
+            if _is_namespace(base, self.sys_names, self.sysmod_names):
+                self.hard(f"edits {base} ({node.func.attr})")
         parts = tuple(name.split("."))
         if len(parts) >= 2 and parts[-2:] in _SOFT_CALLS:
             self.soft(_SOFT_CALLS[parts[-2:]])
+        if parts[-1:] in (("Thread",), ("ThreadPoolExecutor",), ("start_new_thread",), ("Process",),
+                          ("ProcessPoolExecutor",), ("Pool",)):
+            self.soft(f"runs code in another thread or process ({name}): the \"written by hand\" checks "
+                      "re-run it where it is watched")
         if name.endswith("get_ipython().system") or name.endswith("get_ipython().getoutput"):
             self.soft("runs a shell command (!)")
         if name.endswith("run_cell_magic") and node.args and isinstance(node.args[0], ast.Constant) \
@@ -198,7 +270,6 @@ class _Visitor(ast.NodeVisitor):
                 (k.value for k in node.keywords if k.arg == "mode"), None)
             if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax+"):
                 self.soft("writes a file")
-        self.generic_visit(node)
 
     def visit_Constant(self, node):
         if isinstance(node.value, str):
@@ -207,28 +278,71 @@ class _Visitor(ast.NodeVisitor):
                 self.hard("names the gradebook")
             if "vnd.btg" in low:
                 self.hard("emits the grader's MIME type")
-        self.generic_visit(node)
 
 
-def scan_source(source):
-    """``[(severity, message), ...]`` for one cell's source."""
-    python = _to_python(source)
+def _parse(source):
+    """``(tree or None, note or None)``: None and a note when the cell is too long or too deep to parse."""
+    python = _to_python(source) if len(source) <= MAX_SCAN_CHARS else source
+    if len(python) > MAX_SCAN_CHARS:
+        return python, None, f"a cell of {len(python)} characters was only scanned for keywords"
     try:
-        tree = ast.parse(python)
+        return python, ast.parse(python), None
     except (SyntaxError, ValueError):
-        found = []
-        for pattern, severity, what in _KEYWORDS:
-            if re.search(pattern, python):
-                found.append((severity, f"{what} (keyword match in a cell that does not parse)"))
-        return found
-    visitor = _Visitor()
-    visitor.visit(tree)
+        return python, None, None
+    except Exception as exc:  # noqa: BLE001 - RecursionError, MemoryError: a deep expression, not an attack
+        return python, None, f"a cell too deeply nested to parse ({type(exc).__name__}) was only scanned for keywords"
+
+
+def _keyword_scan(python, note=None):
+    found = []
+    for pattern, severity, what in _KEYWORDS:
+        if re.search(pattern, python[:MAX_SCAN_CHARS * 4]):
+            found.append((severity, f"{what} (keyword match in a cell that does not parse)"))
+    if note:
+        found.append(("soft", note))
+    return found
+
+
+def _bound_names(tree):
+    """Names bound by imports in ``tree``: ``(names, names bound to sys, names bound to sys.modules)``."""
+    names, sys_names, sysmod_names = set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                names.add(bound)
+                if alias.name == "sys":
+                    sys_names.add(bound)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                names.add(bound)
+                if node.module == "sys" and alias.name == "modules":
+                    sysmod_names.add(bound)
+    return names, sys_names, sysmod_names
+
+
+def _dedupe(items):
     seen, out = set(), []
-    for item in visitor.found:
+    for item in items:
         if item not in seen:
             seen.add(item)
             out.append(item)
     return out
+
+
+def scan_source(source, modules=(), sys_names=(), sysmod_names=()):
+    """``[(severity, message), ...]`` for one cell's source (never raises on any input)."""
+    try:
+        python, tree, note = _parse(str(source))
+        if tree is None:
+            return _keyword_scan(python, note)
+        names, sysn, sysm = _bound_names(tree)
+        visitor = _Visitor(set(modules) | names, set(sys_names) | sysn, set(sysmod_names) | sysm)
+        visitor.visit(tree)
+        return _dedupe(visitor.found)
+    except Exception as exc:  # noqa: BLE001 - the scan must never stop grading
+        return [("soft", f"the tamper scan could not read this cell ({type(exc).__name__})")]
 
 
 def student_cells(nb):
@@ -246,10 +360,27 @@ def student_cells(nb):
     return out
 
 
-def scan_notebook(nb):
-    """``[(position, Finding)]`` for every student cell of ``nb`` (a dict, as loaded from JSON)."""
+def scan_notebook(nb, files=()):
+    """``[(position, Finding)]`` for every student cell of ``nb`` (a dict, as loaded from JSON), and for every
+    other file the submission brings (``files``: ``[(name, text)]``, position -1: before every cell).
+
+    Names bound by an import in any cell count as modules in every cell (``from os import path as p`` in one
+    cell, ``p.abspath = ...`` in another is still monkeypatching)."""
+    cells = student_cells(nb)
+    modules, sys_names, sysmod_names = set(), set(), set()
+    for _pos, _label, source in cells:
+        try:
+            _python, tree, _note = _parse(source)
+            if tree is not None:
+                names, sysn, sysm = _bound_names(tree)
+                modules, sys_names, sysmod_names = modules | names, sys_names | sysn, sysmod_names | sysm
+        except Exception:  # noqa: BLE001
+            pass
     findings = []
-    for position, label, source in student_cells(nb):
-        for severity, message in scan_source(source):
+    for name, text in files:
+        for severity, message in scan_source(text, modules, sys_names, sysmod_names):
+            findings.append((-1, Finding(name, severity, message)))
+    for position, label, source in cells:
+        for severity, message in scan_source(source, modules, sys_names, sysmod_names):
             findings.append((position, Finding(label, severity, message)))
     return findings
