@@ -116,4 +116,4 @@ def test_every_rule_names_a_graded_part():
 
 def test_hidden_tests_are_cut_from_the_re_run():
     source = "a = 1\n### BEGIN HIDDEN TESTS\nimport sys\nsys.setprofile(None)\n### END HIDDEN TESTS\nb = 2\n"
-    assert handcheck._strip_hidden(source) == "a = 1\nb = 2"
+    assert handcheck.strip_hidden(source) == "a = 1\nb = 2"

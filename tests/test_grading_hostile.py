@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import sys
 import time
 from pathlib import Path
@@ -538,13 +537,13 @@ def test_a_notebook_that_never_finished_is_never_passed(tmp_path):
     done = tmp_path / "done"
     done.mkdir()
     run = course.Run(token="right", done_dir=str(done), exit_code=-1, budget=99)
-    ran, why = course._ran(run, "nb")
+    ran, why = course.ran_to_end(run, "nb")
     assert not ran and "budget of 99 s" in why
     (done / "nb.json").write_text(json.dumps({"token": "forged"}))
     run.exit_code = 0
-    assert course._ran(run, "nb")[0] is False
+    assert course.ran_to_end(run, "nb")[0] is False
     (done / "nb.json").write_text(json.dumps({"token": "right"}))
-    assert course._ran(run, "nb") == (True, "")
+    assert course.ran_to_end(run, "nb") == (True, "")
     run.exit_code = 1                                              # finished, but nbgrader failed afterwards
-    assert course._ran(run, "nb")[0] is False
+    assert course.ran_to_end(run, "nb")[0] is False
     assert graded                                                  # (the cell above would read as "passed")

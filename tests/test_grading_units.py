@@ -229,7 +229,7 @@ def test_restore_metadata_takes_the_source_and_drops_stray_grade_cells(tmp_path)
 
 
 def test_csv_cells_are_neutralised():
-    assert [course._cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "ok", 3.0)] == \
+    assert [course.csv_cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\t=x", "ok", 3.0)] == \
         ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\t=x", "ok", 3.0]
 
 
@@ -239,7 +239,7 @@ def test_files_beside_the_notebook_are_read_and_shadowing_ones_flagged(tmp_path)
     (tmp_path / "helper.py").write_text("import numpy\nnumpy.allclose = max\n")
     (tmp_path / "test.csv").write_text("1\n")                      # data named like a module: not a shadow
     (tmp_path / "numpy").mkdir()
-    files, shadows = course._beside(str(tmp_path), {"nb.ipynb"})
+    files, shadows = course.files_beside(str(tmp_path), {"nb.ipynb"})
     assert sorted(name for name, _ in files) == ["helper.py", "hvplib.py", "test.csv"]
     assert sorted(f.cell for f in shadows) == ["hvplib.py", "numpy"]
 

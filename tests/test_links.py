@@ -18,7 +18,8 @@ REPO_PATH = re.compile(r"`((?:notebooks|exercises|hvplib|deploy|slides|site|benc
 def documents():
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*/*/*.ipynb"))
     markdown = [ROOT / "README.md", ROOT / "exercises" / "README.md", ROOT / "notebooks" / "GLOSSARY.md",
-                ROOT / "site" / "intro.md", *sorted((ROOT / "deploy").glob("**/README.md"))]
+                ROOT / "site" / "intro.md",
+                *sorted(p for p in (ROOT / "deploy").glob("**/README.md") if "node_modules" not in p.parts)]
     return notebooks + [p for p in markdown if p.exists()]
 
 

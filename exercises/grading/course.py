@@ -540,7 +540,7 @@ def _grade_one(course, submissions, assignment, student, parts, timeout, budget,
             sandbox.end_user(runtime["kernel_uid"])
 
 
-def _cell(value):
+def csv_cell(value):
     """A CSV cell a spreadsheet will not run: text starting with = + - @ (or a tab/CR) gets a leading quote."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -552,7 +552,7 @@ def write_csv(rows, path):
         writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in asdict(row).items()})
+            writer.writerow({k: csv_cell(v) for k, v in asdict(row).items()})
 
 
 def totals(rows):
@@ -605,7 +605,7 @@ def collect(course, assignment, students, exercises_dir=EXERCISES_DIR, runs=None
     return rows
 
 
-def _ran(run, notebook):
+def ran_to_end(run, notebook):
     """``(True, "")`` if the executor finished ``notebook`` in this run, else ``(False, why)``."""
     if run is None:
         return True, ""
@@ -624,7 +624,7 @@ def _ran(run, notebook):
                    "no score, not even an earlier one, is reported for it")
 
 
-def _beside(folder, notebook_names):
+def files_beside(folder, notebook_names):
     """``(files, findings)`` for what a submission brings beside its notebooks: every file's text (for the
     tamper scan) and a hard finding for each one that shadows an importable module."""
     import importlib.util
@@ -677,10 +677,10 @@ def _collect_notebook(gb, course, assignment, student, notebook, cells, run):
         why = left_out[notebook + ".ipynb"]
         return [PartResult(student, assignment, gid, 0.0, float(mp), "refused", f"{notebook}.ipynb is {why}",
                            "; ".join(notes)[:600]) for gid, mp in cells]
-    ran, why_not = _ran(run, notebook) if os.path.exists(submitted) else (True, "")
+    ran, why_not = ran_to_end(run, notebook) if os.path.exists(submitted) else (True, "")
     graded_nb = _load(graded) if ran else None
     graded_cells, answer_errors, positions = _read_autograded(graded_nb)
-    files, shadows = _beside(folder, {notebook + ".ipynb"}) if os.path.isdir(folder) else ([], [])
+    files, shadows = files_beside(folder, {notebook + ".ipynb"}) if os.path.isdir(folder) else ([], [])
     findings = tamper.scan_notebook(graded_nb or _load(submitted) or {}, files=files)
     findings += [(-1, f) for f in shadows]
     hard = [(pos, f) for pos, f in findings if f.severity == "hard"]

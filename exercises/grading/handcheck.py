@@ -237,7 +237,7 @@ def verdict(rule, report, folders):
 _SKIPPED = ("CellTimeoutError", "DeadKernelError", "GraderStopped")
 
 
-def _strip_hidden(source):
+def strip_hidden(source):
     out, inside = [], False
     for line in source.splitlines():
         if "### BEGIN HIDDEN TESTS" in line:
@@ -265,7 +265,7 @@ def job_cells(nb, parts, rng, is_test_cell):
             if gid in parts:
                 inputs[gid] = parts[gid].inputs(rng)
                 cells.append(("call", (gid, checks.call_code(parts[gid], inputs[gid]))))
-            cells.append(("code", _strip_hidden(str(cell.source))))
+            cells.append(("code", strip_hidden(str(cell.source))))
         else:
             cells.append(("code", str(cell.source)))
     return cells, inputs
