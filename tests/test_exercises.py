@@ -8,45 +8,20 @@ Runtime: about five minutes on two cores (each notebook in its own nbgrader proc
 import csv
 import hashlib
 import json
-import os
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = ROOT / "exercises"
-sys.path.insert(0, str(EXERCISES))
-
-if os.environ.get("CI"):
-    import nbgrader  # noqa: F401  (in CI the grading requirements must be installed: fail, don't skip)
-else:
-    pytest.importorskip("nbgrader", reason="pip install -r requirements-grading.txt")
+from grading_support import ROOT, EXERCISES, ASSIGNMENTS, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import course  # noqa: E402
 
-ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
 TIMEOUT = 10          # seconds per cell while grading the hostile submissions
 
 
-def load(path):
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def cell_by_id(nb, gid):
-    return next(c for c in nb["cells"] if grade_id(c) == gid)
-
-
-def source_nb(assignment):
-    return load(EXERCISES / "source" / assignment / f"{assignment}.ipynb")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -4,21 +4,12 @@ The hidden tests' in-kernel profiler is blind to other threads and can be switch
 (``grading/handcheck.py``) records calls with the C profiler under an audit hook the student's code cannot
 remove. Each evasion the red team found is run here through the real harness (a subprocess, a few seconds).
 """
-import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = ROOT / "exercises"
-sys.path.insert(0, str(EXERCISES))
-
-if os.environ.get("CI"):
-    import nbgrader  # noqa: F401  (in CI the grading requirements must be installed: fail, don't skip)
-else:
-    pytest.importorskip("nbgrader", reason="pip install -r requirements-grading.txt")
+from grading_support import ROOT, EXERCISES  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import checks, handcheck, sandbox  # noqa: E402
 

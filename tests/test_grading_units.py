@@ -5,19 +5,11 @@ No kernel and no nbgrader run here: the end-to-end hostile suite is in test_exer
 import json
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-EXERCISES = ROOT / "exercises"
-sys.path.insert(0, str(EXERCISES))
-
-if os.environ.get("CI"):
-    import nbgrader  # noqa: F401  (in CI the grading requirements must be installed: fail, don't skip)
-else:
-    pytest.importorskip("nbgrader", reason="pip install -r requirements-grading.txt")
+from grading_support import ROOT, EXERCISES  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import checks, course, tamper  # noqa: E402
 
