@@ -194,6 +194,32 @@ def test_bootstrap_standard_errors_agree_with_asymptotic_and_are_seeded(logistic
     np.testing.assert_array_equal(se_boot, again)
 
 
+def test_sandwich_standard_errors_match_autograd_per_example_gradients(logistic_data):
+    X, y = logistic_data
+    w, _ = ap.fit_logistic_regression(X, y)
+    nll = ap.logistic_nll(X, y)
+    G = np.array([gradient(ap.logistic_nll(X[i:i + 1], y[i:i + 1]), w) for i in range(len(y))])
+    H_inv = np.linalg.inv(hessian(nll, w))
+    np.testing.assert_allclose(ap.sandwich_standard_errors(X, y, w), np.sqrt(np.diag(H_inv @ G.T @ G @ H_inv)),
+                               rtol=1e-8)
+    # data drawn from the model: the sandwich estimates the same covariance as H⁻¹
+    np.testing.assert_allclose(ap.sandwich_standard_errors(X, y, w), ap.logistic_standard_errors(X, w), rtol=0.25)
+
+
+def test_parametric_bootstrap_draws_labels_from_the_fitted_model(logistic_data):
+    X, y = logistic_data
+    w, _ = ap.fit_logistic_regression(X, y)
+    se, W = ap.bootstrap_standard_errors(X, y, n_boot=300, rng=0, w_start=w, parametric=True)
+    assert W.shape == (300, 3)
+    np.testing.assert_allclose(se, ap.logistic_standard_errors(X, w), rtol=0.2)   # the model is right
+    np.testing.assert_allclose(W.mean(axis=0), w, atol=4 * se.max() / np.sqrt(300) + 0.1 * np.abs(w).max())
+    rng = np.random.default_rng(0)                                  # labels are Bernoulli(σ(Xw)), one draw call
+    labels = (rng.random((300, len(y))) < 1 / (1 + np.exp(-X @ w))).astype(float)
+    np.testing.assert_allclose(W[7], ap.fit_logistic_regression(X, labels[7], w0=w)[0], rtol=1e-10)
+    with pytest.raises(ValueError, match="w_start"):
+        ap.bootstrap_standard_errors(X, y, n_boot=3, rng=0, parametric=True)
+
+
 def test_weighted_fit_equals_duplicated_rows(logistic_data):
     X, y = logistic_data
     weights = np.array([2.0] * 10 + [1.0] * (len(y) - 10))

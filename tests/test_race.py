@@ -246,3 +246,15 @@ def test_every_counter_of_the_course_is_one_kind_of_call_counts():
     counted.hessp(p.x0, np.ones(2))
     assert (counted.nfev, counted.njev, counted.nhvp, counted.n_evaluations) == (2, 1, 1, 4)
     assert log.n_calls == log.nhvp == 1 and counted.ngev == counted.njev
+
+
+def test_evaluations_to_the_target_stop_at_the_first_iterate_that_reaches_it(rosen_rows):
+    _, rows = rosen_rows
+    for row in rows:
+        g, n_ev = row.history["grad_norm"], row.history["n_evaluations"]
+        tol = float(np.sort(g)[len(g) // 2])                       # a target half the iterates reach
+        k = int(np.argmax(g <= tol))
+        assert row.evaluations_to(tol) == (int(n_ev[k]), True) and n_ev[k] <= row.n_evaluations
+        assert row.evaluations_to(0.5 * g.min()) == (row.n_evaluations, False)
+    with pytest.raises(ValueError, match="tol"):
+        rows[0].evaluations_to(-1.0)

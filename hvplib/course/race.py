@@ -76,6 +76,19 @@ class RaceRow:
         """The old name of :attr:`njev`."""
         return self.njev
 
+    def evaluations_to(self, tol):
+        """``(evaluations, reached)``: the cumulative count at the first iterate with ‖∇f‖₂ ≤ tol, and True;
+        the whole run's ``n_evaluations`` and False if no iterate got there.
+
+        The cost *to the target*: what a method spends after reaching it (polishing below the target,
+        where its own stopping rule may chase rounding) is not counted.
+        """
+        tol = check_positive(tol, "tol")
+        hit = np.flatnonzero(np.asarray(self.history["grad_norm"]) <= tol)
+        if hit.size == 0:
+            return self.n_evaluations, False
+        return int(self.history["n_evaluations"][hit[0]]), True
+
     def __repr__(self):
         return (f"<RaceRow {self.method!r}: nit={self.nit}, n_evaluations={self.n_evaluations}, "
                 f"converged={self.converged}>")

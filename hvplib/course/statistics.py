@@ -18,6 +18,7 @@ __all__ = [
     "logistic_nll",
     "fit_logistic_regression",
     "logistic_standard_errors",
+    "sandwich_standard_errors",
     "bootstrap_standard_errors",
     "LaplaceResult",
     "laplace_approximation",
@@ -134,12 +135,30 @@ def logistic_standard_errors(X, w, reg=0.0):
     return np.sqrt(np.diag(np.linalg.inv(info)))
 
 
-def bootstrap_standard_errors(X, y, n_boot=200, reg=0.0, *, rng=None, w_start=None):
-    """Bootstrap standard errors: refit on n_boot resamples (rows drawn with replacement).
+def sandwich_standard_errors(X, y, w, reg=0.0):
+    """Standard errors from the sandwich (robust) covariance H⁻¹ (Σᵢ gᵢgᵢᵀ) H⁻¹.
 
-    Each resample draws m row indices uniformly with replacement (one ``rng.integers``
-    call for all resamples, so the result depends only on the seed); the fit is
-    :func:`fit_logistic_regression` warm-started at ``w_start`` (e.g. the full-data fit).
+    gᵢ = (pᵢ − yᵢ) xᵢ is example i's gradient of the negative log-likelihood and H = XᵀŴX (+ reg·I)
+    its Hessian. If the model is right, Σᵢ gᵢgᵢᵀ estimates H and the sandwich reduces to H⁻¹
+    (:func:`logistic_standard_errors`); a sandwich much larger than H⁻¹ points to a wrong model.
+
+    Returns ndarray, shape (n,).
+    """
+    X, y = check_logistic_data(X, y)
+    p = logistic(X @ np.asarray(w, dtype=float))
+    G = (p - y)[:, None] * X                                       # (m, n): per-example gradients
+    H_inv = np.linalg.inv((X.T * (p * (1 - p))) @ X + reg * np.eye(X.shape[1]))
+    return np.sqrt(np.diag(H_inv @ (G.T @ G) @ H_inv))
+
+
+def bootstrap_standard_errors(X, y, n_boot=200, reg=0.0, *, rng=None, w_start=None, parametric=False):
+    """Bootstrap standard errors: refit n_boot times and take the spread of the refitted weights.
+
+    Non-parametric (default): each resample draws m rows uniformly with replacement (one
+    ``rng.integers`` call for all resamples). Parametric: each resample keeps X and draws new labels
+    from the fitted model itself, yᵢ ~ Bernoulli(σ(xᵢᵀw_start)) (one ``rng.random`` call), so the
+    model is right by construction and only the finite-sample spread of the estimate remains. Every
+    fit is :func:`fit_logistic_regression` warm-started at ``w_start`` (required when parametric).
 
     Returns
     -------
@@ -150,11 +169,18 @@ def bootstrap_standard_errors(X, y, n_boot=200, reg=0.0, *, rng=None, w_start=No
     n_boot = check_positive_int(n_boot, "n_boot")
     rng = check_rng(rng)
     m = X.shape[0]
-    index = rng.integers(0, m, size=(n_boot, m))
+    if parametric:
+        if w_start is None:
+            raise ValueError("w_start (the fitted weights) is required for a parametric bootstrap")
+        p = logistic(X @ np.asarray(w_start, dtype=float))
+        labels, weights = (rng.random((n_boot, m)) < p).astype(float), np.ones((n_boot, m))
+    else:
+        index = rng.integers(0, m, size=(n_boot, m))
+        labels = np.broadcast_to(y, (n_boot, m))
+        weights = np.array([np.bincount(row, minlength=m) for row in index], dtype=float)
     W = np.empty((n_boot, X.shape[1]))
     for b in range(n_boot):
-        counts = np.bincount(index[b], minlength=m).astype(float)
-        W[b], _ = fit_logistic_regression(X, y, reg=reg, sample_weight=counts, w0=w_start)
+        W[b], _ = fit_logistic_regression(X, labels[b], reg=reg, sample_weight=weights[b], w0=w_start)
     return W.std(axis=0, ddof=1), W
 
 
