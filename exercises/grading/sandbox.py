@@ -136,12 +136,31 @@ def _btg_namespace(hide, keep, tmpfs):
             hide_tree(os.path.realpath(h))
     for where, size in tmpfs:
         if os.path.isdir(where):
-            libc.mount(b"tmpfs", where.encode(), b"tmpfs", 0x2 | 0x4, f"size={size},mode=1777".encode())
+            _btg_fresh_tmpfs(where, size, [k for k in keep if k.startswith(os.path.realpath(where).rstrip(os.sep) + os.sep)])
     libc.mount(b"proc", b"/proc", b"proc", 0x2 | 0x4 | 0x8, b"hidepid=2")
 
 
+def _btg_fresh_tmpfs(where, size, keep_inside):
+    # mount an empty size-capped tmpfs on ``where``, then bind back the kept paths that lay inside it (the
+    # Python environment of a checkout under /tmp, say): each is opened before the mount and re-attached from
+    # its descriptor, so it stays reachable while everything else that was under ``where`` is gone
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fds = [(k, os.open(k, os.O_RDONLY | os.O_DIRECTORY)) for k in keep_inside if os.path.isdir(k)]
+    try:
+        if libc.mount(b"tmpfs", where.encode(), b"tmpfs", 0x2 | 0x4, f"size={size},mode=1777".encode()) != 0:
+            return                                 # as before: no private copy, nothing was covered either
+        for path, fd in fds:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            if libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, 0x1000 | 0x4000, None) != 0:
+                sys.exit(f"the grader could not keep {path} reachable for the kernel")     # MS_BIND | MS_REC
+    finally:
+        for _, fd in fds:
+            os.close(fd)
+
+
 _btg_setup()
-del _btg_setup, _btg_namespace
+del _btg_setup, _btg_namespace, _btg_fresh_tmpfs
 if os.environ.pop("BTG_PROBE", ""):
     import ipykernel.kernelapp, numpy, autograd, hvplib
     print("BTG-PROBE", hvplib.__file__, os.path.exists(os.environ.get("BTG_PROBE_HIDDEN", "/nonexistent")))
