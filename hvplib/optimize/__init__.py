@@ -20,7 +20,7 @@ Modules: :mod:`.gradient_descent`, :mod:`.newton`, :mod:`.newton_cg`,
 :mod:`.line_search`, :mod:`.hessp`; the bookkeeping lives in ``_objective``
 (counting wrapper), ``_run`` (state, history, stopping) and ``_result``.
 """
-from ._objective import CallCounts, CountedObjective
+from ._objective import CallCounts, CountedObjective, gradient_equivalents
 from ._result import STATUS, STATUS_MESSAGES, STATUS_REASONS, OptimizeResult
 from .gradient_descent import gradient_descent
 from .hessp import hessp
@@ -32,6 +32,7 @@ __all__ = [
     "OptimizeResult",
     "CallCounts",
     "CountedObjective",
+    "gradient_equivalents",
     "STATUS",
     "STATUS_MESSAGES",
     "STATUS_REASONS",
