@@ -98,6 +98,15 @@ def _prepare(f, x, v):
     return x, _prepare_v(v, x)
 
 
+def prepare_x_and_v(f, x, v):
+    """The input checks of every HVP route: f callable, x and v finite real arrays of one shape.
+
+    Returns x, v as float arrays of x's float dtype (integers become float64). Raises TypeError or
+    ValueError naming the argument. Shapes: x, v of one shape.
+    """
+    return _prepare(f, x, v)
+
+
 def finite_result(result, x, what):
     """``result`` cast to x's dtype and shape; ``ValueError`` naming ``what`` if it holds NaN/inf.
 
