@@ -8,7 +8,8 @@ reason it stopped, and the cost: calls of f (``nfev``), of the gradient
 Conventions, the same for all:
 
 - convergence means ‖∇f(x)‖₂ ≤ tol (absolute; the gradient flattened);
-- a call returning f and ∇f together counts as one f *and* one gradient;
+- a call returning f and ∇f together counts as one f *and* one gradient (and once in
+  ``nfgev``, so that :func:`gradient_equivalents` can price it as the one gradient it costs);
   a gradient alone counts as one gradient (no f);
 - a dense Hessian counts once in ``nhev`` and as n evaluations in
   ``OptimizeResult.n_evaluations`` (it costs n reverse sweeps);
