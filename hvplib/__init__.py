@@ -19,6 +19,7 @@ from .hvp import (
     default_eps,
     HVP_METHODS,
 )
+from .hvp_routes import hvp_complex_step, hvp_reverse_over_forward
 from .operator import HessianOperator
 
 from .nn import MLP, CurvatureOperator

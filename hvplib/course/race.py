@@ -13,8 +13,10 @@ method; :func:`format_table` prints them::
 
 Counting (the conventions of :mod:`hvplib.optimize`): every call of f, ∇f and of
 a Hessian-vector product is one evaluation; a call returning f and ∇f together
-counts as one f *and* one g; a dense Hessian counts once in ``nhev`` and as n
-in ``n_evaluations``. For SciPy the calls are counted by wrappers here, not read
+counts as one f *and* one g (and once in ``nfgev``); a dense Hessian counts once in ``nhev`` and as n
+in ``n_evaluations``. The per-kind counts are kept per iterate too, so that
+:meth:`RaceRow.gradient_equivalents_to` can price each kind in one unit, the gradient (an HVP at its
+measured cost, :func:`hvplib.optimize.gradient_equivalents`). For SciPy the calls are counted by wrappers here, not read
 from SciPy's result. After each run the final ‖∇f‖₂ is recomputed with autograd
 at the returned x, so every method is judged by the same test
 ``grad_norm <= tol``, whatever rule made it stop.
@@ -26,7 +28,7 @@ import numpy as np
 
 from .._checks import check_positive
 from ..hvp import gradient
-from ..optimize import STATUS_REASONS, CallCounts
+from ..optimize import STATUS_REASONS, CallCounts, gradient_equivalents
 
 __all__ = ["RaceMethod", "RaceRow", "CountedCallables", "ours", "scipy_minimize", "run_race", "format_table"]
 
@@ -43,6 +45,7 @@ class RaceRow:
     method : str
     nit : int, iterations the method reports
     nfev, njev, nhvp, nhev : int, calls of f, ∇f, Hv and of a dense Hessian (``ngev``: old name of njev)
+    nfgev : int, calls that returned f and ∇f together (each also in nfev and njev)
     n_evaluations : int, ``nfev + njev + nhvp + n·nhev``
     time : float, wall-clock seconds of the run (machine-specific)
     grad_norm : float, ‖∇f(x)‖₂ at the returned x, recomputed with autograd
@@ -51,6 +54,7 @@ class RaceRow:
     x : ndarray (n,), the returned point
     history : dict of 1-D arrays, one entry per iterate, the start included:
         ``"n_evaluations"`` (cumulative count when the iterate was reached),
+        ``"nfev"``, ``"njev"``, ``"nhvp"``, ``"nhev"``, ``"nfgev"`` (the cumulative per-kind counts there),
         ``"f"`` and ``"grad_norm"`` (at the iterate; for SciPy's methods
         recomputed after the run with the same f and ∇f the method used,
         outside the timing and the counts), and with ``keep_path=True``
@@ -70,6 +74,7 @@ class RaceRow:
     stop: str
     x: np.ndarray
     history: dict
+    nfgev: int = 0
 
     @property
     def ngev(self):
@@ -89,6 +94,19 @@ class RaceRow:
             return self.n_evaluations, False
         return int(self.history["n_evaluations"][hit[0]]), True
 
+    def gradient_equivalents_to(self, tol, hvp_cost, value_cost=1.0):
+        """``(cost, reached)``: what :meth:`evaluations_to` counts, priced in gradients.
+
+        The cumulative per-kind counts at the first iterate with ‖∇f‖₂ ≤ tol (the whole run if none got
+        there) are weighed by :func:`hvplib.optimize.gradient_equivalents`: a gradient (with or without its
+        value) 1, a value alone ``value_cost``, an HVP ``hvp_cost``, a dense Hessian n. Returns a float and a bool.
+        """
+        tol = check_positive(tol, "tol")
+        hit = np.flatnonzero(np.asarray(self.history["grad_norm"]) <= tol)
+        k = int(hit[0]) if hit.size else -1
+        counts = [self.history[kind][k] for kind in CallCounts.KINDS]
+        return gradient_equivalents(*counts, n=self.x.size, hvp_cost=hvp_cost, value_cost=value_cost), bool(hit.size)
+
     def __repr__(self):
         return (f"<RaceRow {self.method!r}: nit={self.nit}, n_evaluations={self.n_evaluations}, "
                 f"converged={self.converged}>")
@@ -106,12 +124,12 @@ class RaceMethod:
 
 
 def _row(name, problem, tol, nit, counts, seconds, x, stop, history):
-    nfev, njev, nhvp, nhev = counts
+    nfev, njev, nhvp, nhev, nfgev = counts
     g_norm = float(np.linalg.norm(gradient(problem.f, x)))
     return RaceRow(method=name, nit=int(nit), nfev=nfev, njev=njev, nhvp=nhvp, nhev=nhev,
                    n_evaluations=nfev + njev + nhvp + problem.n * nhev, time=float(seconds),
                    grad_norm=g_norm, converged=bool(g_norm <= tol), stop=stop, x=np.asarray(x).copy(),
-                   history={key: np.asarray(value, dtype=float) for key, value in history.items()})
+                   history={key: np.asarray(value, dtype=float) for key, value in history.items()}, nfgev=nfgev)
 
 
 def ours(name, optimizer, **kwargs):
@@ -133,9 +151,9 @@ def ours(name, optimizer, **kwargs):
 
     def run(problem, tol, keep_path=False):
         res = optimizer(problem.f, problem.x0, tol=tol, **kwargs)
-        keys = ("n_evaluations", "f", "grad_norm") + (("x",) if keep_path else ())
+        keys = ("n_evaluations", "f", "grad_norm", *CallCounts.KINDS) + (("x",) if keep_path else ())
         history = {key: res.history[key] for key in keys}
-        return _row(name, problem, tol, res.nit, (res.nfev, res.njev, res.nhvp, res.nhev), res.time,
+        return _row(name, problem, tol, res.nit, (res.nfev, res.njev, res.nhvp, res.nhev, res.nfgev), res.time,
                     res.x, OUR_STOPS.get(res.status, res.message), history)
 
     return RaceMethod(name, run)
@@ -147,7 +165,7 @@ class CountedCallables(CallCounts):
     def __init__(self, fun, jac, hessp):
         super().__init__()
         self._fun, self._jac, self._hessp = fun, jac, hessp
-        self.log = []  # (evaluations so far, x) after each iteration
+        self.log = []  # (evaluations so far, per-kind counts so far, x) after each iteration
 
     def fun(self, x):
         self.nfev += 1
@@ -160,6 +178,7 @@ class CountedCallables(CallCounts):
     def fun_and_jac(self, x):
         self.nfev += 1
         self.njev += 1
+        self.nfgev += 1
         return self._fun(x), self._jac(x)
 
     def hessp(self, x, p):
@@ -167,7 +186,7 @@ class CountedCallables(CallCounts):
         return self._hessp(x, p)
 
     def callback(self, xk):
-        self.log.append((self.n_evaluations, np.array(xk, dtype=float)))
+        self.log.append((self.n_evaluations, self.kind_counts, np.array(xk, dtype=float)))
 
 
 def scipy_minimize(name, method, hessp=None, fun=None, jac=None, **options):
@@ -211,14 +230,15 @@ def scipy_minimize(name, method, hessp=None, fun=None, jac=None, **options):
         res = so.minimize(x0=np.array(problem.x0, dtype=float), **kwargs)
         seconds = time.perf_counter() - start
         # the history, recomputed after the run (not timed, not counted)
-        points = [(0, np.array(problem.x0, dtype=float))] + c.log
+        points = [(0, dict.fromkeys(CallCounts.KINDS, 0), np.array(problem.x0, dtype=float))] + c.log
         f_of, grad_of = (fun, jac) if fun is not None else (problem.f, grad(problem.f))
-        history = {"n_evaluations": [count for count, _ in points],
-                   "f": [float(f_of(x)) for _, x in points],
-                   "grad_norm": [float(np.linalg.norm(grad_of(x))) for _, x in points]}
+        history = {"n_evaluations": [count for count, _, _ in points],
+                   **{kind: [kinds[kind] for _, kinds, _ in points] for kind in CallCounts.KINDS},
+                   "f": [float(f_of(x)) for _, _, x in points],
+                   "grad_norm": [float(np.linalg.norm(grad_of(x))) for _, _, x in points]}
         if keep_path:
-            history["x"] = [x for _, x in points]
-        return _row(name, problem, tol, res.nit, (c.nfev, c.njev, c.nhvp, c.nhev), seconds, res.x,
+            history["x"] = [x for _, _, x in points]
+        return _row(name, problem, tol, res.nit, (c.nfev, c.njev, c.nhvp, c.nhev, c.nfgev), seconds, res.x,
                     str(res.message), history)
 
     return RaceMethod(name, run)

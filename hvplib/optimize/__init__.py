@@ -8,7 +8,8 @@ reason it stopped, and the cost: calls of f (``nfev``), of the gradient
 Conventions, the same for all:
 
 - convergence means ‖∇f(x)‖₂ ≤ tol (absolute; the gradient flattened);
-- a call returning f and ∇f together counts as one f *and* one gradient;
+- a call returning f and ∇f together counts as one f *and* one gradient (and once in
+  ``nfgev``, so that :func:`gradient_equivalents` can price it as the one gradient it costs);
   a gradient alone counts as one gradient (no f);
 - a dense Hessian counts once in ``nhev`` and as n evaluations in
   ``OptimizeResult.n_evaluations`` (it costs n reverse sweeps);
@@ -20,7 +21,7 @@ Modules: :mod:`.gradient_descent`, :mod:`.newton`, :mod:`.newton_cg`,
 :mod:`.line_search`, :mod:`.hessp`; the bookkeeping lives in ``_objective``
 (counting wrapper), ``_run`` (state, history, stopping) and ``_result``.
 """
-from ._objective import CallCounts, CountedObjective
+from ._objective import CallCounts, CountedObjective, gradient_equivalents
 from ._result import STATUS, STATUS_MESSAGES, STATUS_REASONS, OptimizeResult
 from .gradient_descent import gradient_descent
 from .hessp import hessp
@@ -32,6 +33,7 @@ __all__ = [
     "OptimizeResult",
     "CallCounts",
     "CountedObjective",
+    "gradient_equivalents",
     "STATUS",
     "STATUS_MESSAGES",
     "STATUS_REASONS",

@@ -22,7 +22,7 @@ from autograd import value_and_grad as _ag_value_and_grad
 from .._checks import check_choice, check_function
 from ..hvp import HVP_METHODS, scalar_valued, hessian, hvp
 
-__all__ = ["CallCounts", "CountedObjective", "NonFiniteError"]
+__all__ = ["CallCounts", "CountedObjective", "NonFiniteError", "gradient_equivalents"]
 
 
 class NonFiniteError(ArithmeticError):
@@ -42,11 +42,23 @@ class CallCounts:
     by whoever evaluates one). :class:`CountedObjective`, the SciPy-side counters of
     :mod:`hvplib.course.race` and :class:`hvplib.course.optim_diagnostics.HessianProductLog` derive from
     it, so that every table of the course counts the same way. ``ngev`` is the old name of ``njev``.
+
+    ``nfgev`` counts the calls that returned f and ∇f together (one forward and one reverse sweep); each is
+    also in ``nfev`` and ``njev``, so ``n_evaluations`` is unchanged, and a cost model can price such a call
+    as one gradient (:func:`gradient_equivalents`).
     """
 
+    #: the per-kind counts, in the order of :func:`gradient_equivalents`' arguments
+    KINDS = ("nfev", "njev", "nhvp", "nhev", "nfgev")
+
     def __init__(self):
-        self.nfev = self.njev = self.nhvp = self.nhev = 0
+        self.nfev = self.njev = self.nhvp = self.nhev = self.nfgev = 0
         self._n = 0
+
+    @property
+    def kind_counts(self):
+        """The per-kind counts so far, ``{"nfev": …, "njev": …, "nhvp": …, "nhev": …, "nfgev": …}``."""
+        return {kind: getattr(self, kind) for kind in self.KINDS}
 
     @property
     def ngev(self):
@@ -57,6 +69,30 @@ class CallCounts:
     def n_evaluations(self):
         """nfev + njev + nhvp + n·nhev."""
         return self.nfev + self.njev + self.nhvp + self._n * self.nhev
+
+
+def gradient_equivalents(nfev, njev, nhvp, nhev, nfgev=0, *, n, hvp_cost, value_cost=1.0):
+    """The cost of a run in one unit, the gradient: ``c_f (nfev − nfgev) + njev + c_Hv nhvp + n nhev``.
+
+    A call returning f and ∇f together (``nfgev``, also counted in ``nfev`` and ``njev``) costs one gradient:
+    the reverse sweep needs the forward pass that computes f. A value alone costs ``value_cost`` (default 1, an
+    upper bound: a forward sweep is cheaper than a gradient), an HVP ``hvp_cost`` gradients (measured: 2–3 with
+    autograd, chapter 03), a dense Hessian ``n`` gradients (n reverse sweeps). Scalars or arrays (one entry per
+    iterate) of the same shape; returns a float or an array of that shape.
+
+    Raises ``ValueError`` if a cost is not a finite number ≥ 0, if ``n`` < 1 or ``nfgev`` exceeds nfev or njev.
+    """
+    for name, cost in (("hvp_cost", hvp_cost), ("value_cost", value_cost)):
+        if isinstance(cost, bool) or not isinstance(cost, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(cost) or cost < 0:
+            raise ValueError(f"{name} must be a finite number >= 0 (gradients per call); got {cost!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1 (the number of variables); got {n!r}")
+    nfev, njev, nhvp, nhev, nfgev = (np.asarray(c, dtype=float) for c in (nfev, njev, nhvp, nhev, nfgev))
+    if np.any(nfgev > nfev) or np.any(nfgev > njev):
+        raise ValueError("nfgev (joint f-and-gradient calls) cannot exceed nfev or njev, which include them")
+    cost = value_cost * (nfev - nfgev) + njev + hvp_cost * nhvp + n * nhev
+    return float(cost) if cost.ndim == 0 else cost
 
 
 class CountedObjective(CallCounts):
@@ -105,6 +141,7 @@ class CountedObjective(CallCounts):
         """(f(x), ∇f(x)) from one forward and one reverse sweep; non-finite raises NonFiniteError."""
         self.nfev += 1
         self.njev += 1
+        self.nfgev += 1
         with np.errstate(all="ignore"):
             fx, g = self._value_and_grad(x)
         g = np.asarray(g, dtype=np.float64)

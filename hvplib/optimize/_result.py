@@ -51,7 +51,12 @@ class OptimizeResult:
         One entry per iterate, the start included, so each list has
         ``nit + 1`` entries: ``"x"`` (copies), ``"f"``, ``"grad_norm"``, and
         for cost plots ``"n_evaluations"`` (the running value of
-        :attr:`n_evaluations`) and ``"time"`` (seconds since the start).
+        :attr:`n_evaluations`), the running per-kind counts ``"nfev"``,
+        ``"njev"``, ``"nhvp"``, ``"nhev"``, ``"nfgev"`` (to price each kind of
+        call separately, :func:`hvplib.optimize.gradient_equivalents`) and
+        ``"time"`` (seconds since the start).
+    nfgev : int
+        Calls that returned f and ∇f together (each also in ``nfev`` and ``njev``).
     """
 
     x: np.ndarray
@@ -68,6 +73,7 @@ class OptimizeResult:
     time: float
     method: str
     history: dict = field(default_factory=dict)
+    nfgev: int = 0
 
     @property
     def ngev(self):

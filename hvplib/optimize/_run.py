@@ -48,7 +48,8 @@ class Run:
         self.nit = 0
         self.status = None
         self.message = ""
-        self.history = {"x": [], "f": [], "grad_norm": [], "n_evaluations": [], "time": []}
+        self.history = {"x": [], "f": [], "grad_norm": [], "n_evaluations": [], "time": [],
+                        **{kind: [] for kind in CountedObjective.KINDS}}
         try:
             self._set(x0, *self.objective.value_and_grad(x0))
         except NonFiniteError as exc:
@@ -64,6 +65,8 @@ class Run:
         self.history["f"].append(fx)
         self.history["grad_norm"].append(self.grad_norm)
         self.history["n_evaluations"].append(self.objective.n_evaluations)
+        for kind, count in self.objective.kind_counts.items():     # cumulative per-kind counts: nfev, njev, …
+            self.history[kind].append(count)
         self.history["time"].append(time.perf_counter() - self._start)
 
     def accept(self, x, fx, g):
@@ -112,7 +115,7 @@ class Run:
         obj = self.objective
         return OptimizeResult(
             x=self.x.copy(), fun=self.fx, grad_norm=self.grad_norm, nit=self.nit,
-            nfev=obj.nfev, njev=obj.njev, nhvp=obj.nhvp, nhev=obj.nhev,
+            nfev=obj.nfev, njev=obj.njev, nhvp=obj.nhvp, nhev=obj.nhev, nfgev=obj.nfgev,
             success=self.status == 0, status=self.status, message=self.message,
             time=time.perf_counter() - self._start, method=self.method, history=self.history,
         )

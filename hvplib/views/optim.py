@@ -11,6 +11,7 @@ import numpy as np
 
 from .._checks import as_float_array, check_finite, check_positive, check_positive_int
 from ..course.conditioning import steepest_descent_on_quadratic
+from ..optimize import CallCounts, gradient_equivalents
 from . import plotting
 from .plotting import _check_limits
 from .widgets import connect, new_figure
@@ -84,7 +85,7 @@ def plot_paths(f, paths, ax, xlim=(-2, 2), ylim=(-2, 2), levels=None, n=201, tit
 
 
 def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=1e-16,
-                     title="Convergence against cost", styles=None):
+                     title="Convergence against cost", styles=None, hvp_cost=None):
     """Progress of each method against its cumulative cost, on a log scale.
 
     Parameters
@@ -93,19 +94,24 @@ def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=
         ``.history`` dict holding ``"n_evaluations"``, ``"f"`` and ``"grad_norm"``)
     ax : a 2-D matplotlib Axes
     f_star : float, the minimum value (needed for ``y="f_gap"``)
-    x : "n_evaluations" (f + g + Hv + n·H so far) or "iteration"
+    x : "n_evaluations" (f + g + Hv + n·H so far), "gradient_equivalents" (the same calls priced in
+        gradients, an HVP at ``hvp_cost``: :func:`hvplib.optimize.gradient_equivalents`; needs the
+        per-kind counts in the history) or "iteration"
     y : "f_gap" (f − f*) or "grad_norm" (‖∇f‖₂)
     floor : values below it are drawn at it (f − f* can reach 0 or go slightly
         negative by rounding)
     title : str
+    hvp_cost : float, gradients per HVP (needed for ``x="gradient_equivalents"``)
 
     styles : dict ``{method: (colour, line style)}``, or None to style the rows in
         order; pass one dict to every panel so a method keeps its look everywhere
 
     Returns ax. Line i has ``gid`` = ``rows[i].method`` and the plotted data.
     """
-    if x not in ("n_evaluations", "iteration"):
-        raise ValueError(f"x must be 'n_evaluations' or 'iteration'; got {x!r}")
+    if x not in ("n_evaluations", "gradient_equivalents", "iteration"):
+        raise ValueError(f"x must be 'n_evaluations', 'gradient_equivalents' or 'iteration'; got {x!r}")
+    if x == "gradient_equivalents" and hvp_cost is None:
+        raise ValueError("x='gradient_equivalents' needs hvp_cost (gradients per HVP)")
     if y not in ("f_gap", "grad_norm"):
         raise ValueError(f"y must be 'f_gap' or 'grad_norm'; got {y!r}")
     if y == "f_gap" and f_star is None:
@@ -116,13 +122,18 @@ def plot_convergence(rows, ax, f_star=None, x="n_evaluations", y="f_gap", floor=
     for i, row in enumerate(rows):
         h = row.history
         values = np.asarray(h["f"], dtype=float) - f_star if y == "f_gap" else np.asarray(h["grad_norm"], float)
-        xs = np.asarray(h["n_evaluations"], dtype=float) if x == "n_evaluations" else np.arange(values.size)
+        if x == "gradient_equivalents":
+            xs = gradient_equivalents(*(h[kind] for kind in CallCounts.KINDS), n=np.size(row.x), hvp_cost=hvp_cost)
+        else:
+            xs = np.asarray(h["n_evaluations"], dtype=float) if x == "n_evaluations" else np.arange(values.size)
         color, ls = (styles[row.method] if styles is not None
                      else (plotting.PALETTE[i % len(plotting.PALETTE)], _LINESTYLES[i % len(_LINESTYLES)]))
         ax.plot(xs, np.maximum(values, floor), color=color, lw=1.8, label=row.method, gid=row.method, ls=ls)
     ax.set_yscale("log")
     ax.set_xscale("log")
-    ax.set_xlabel("cumulative evaluations (f + ∇f + Hv + n·H)" if x == "n_evaluations" else "iteration")
+    ax.set_xlabel({"n_evaluations": "cumulative evaluations (f + ∇f + Hv + n·H)", "iteration": "iteration",
+                   "gradient_equivalents": f"cumulative gradient-equivalents (an HVP = {hvp_cost:g})"
+                   if hvp_cost is not None else ""}[x])
     ax.set_ylabel("$f(x_k) - f^*$" if y == "f_gap" else r"$\|\nabla f(x_k)\|_2$")
     ax.set_title(title)
     ax.legend(fontsize=8)
