@@ -126,3 +126,15 @@ def test_at_budget_is_the_last_iterate_paid_for(toy):
         base.at_budget(hf, -1.0)
     with pytest.raises(TypeError, match="run"):
         base.at_budget(hf.loss, 10.0)
+
+
+def test_check_test_rows_returns_the_objectives_arrays(toy):
+    net, _ = toy
+    X_test, labels = lab.check_test_rows(net, X_TOY[:7], Y_TOY[:7], np.float32)
+    ref = net.objective(X_TOY[:7], Y_TOY[:7])
+    assert X_test.dtype == np.float32 and X_test.shape == (7, 4)
+    np.testing.assert_allclose(X_test, ref.X, rtol=1e-6)
+    np.testing.assert_array_equal(labels, ref.y)
+    assert lab.check_test_rows(net, None, None) == (None, None)
+    with pytest.raises(ValueError, match="X_test and y_test"):
+        lab.check_test_rows(net, X_TOY, None)
