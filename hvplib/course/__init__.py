@@ -18,10 +18,11 @@ module                 chapter   what it computes
 ``statistics``         06        standard errors, the bootstrap, the Laplace approximation
 ``influence``          06        influence functions by CG on Hessian-vector products
 ``lab``                07        gradient descent against Hessian-free training of one network
+``lab_baselines``      07        momentum and L-BFGS with the same books, runs compared at equal budgets
 =====================  ========  ================================================================
 """
-from . import (analysis, conditioning, costs, economics, fd_study, influence, lab, landscape, optim_diagnostics,
-               physics, race, statistics)
+from . import (analysis, conditioning, costs, economics, fd_study, influence, lab, lab_baselines, landscape,
+               optim_diagnostics, physics, race, statistics)
 
-__all__ = ["analysis", "conditioning", "costs", "economics", "fd_study", "influence", "lab", "landscape",
+__all__ = ["analysis", "conditioning", "costs", "economics", "fd_study", "influence", "lab", "lab_baselines", "landscape",
            "optim_diagnostics", "physics", "race", "statistics"]

@@ -33,6 +33,7 @@ from ..optimize import backtracking, forcing_term
 __all__ = [
     "pass_costs",
     "accuracy",
+    "check_test_rows",
     "TrainingHistory",
     "train_gradient_descent",
     "hessian_free",
@@ -212,7 +213,11 @@ class _Recorder:
 
 
 
-def _check_test(model, X_test, y_test, dtype):
+def check_test_rows(model, X_test, y_test, dtype=np.float64):
+    """The optional test set of a trainer: ``(X_test, labels)`` as ``model.objective`` stores them, or ``(None, None)``.
+
+    Raises ``ValueError`` when only one of the two is given. Shapes: ``X_test`` (N_test, n_in), cast to ``dtype``.
+    """
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     if X_test is None:
@@ -252,7 +257,7 @@ def train_gradient_descent(model, w0, X, y, step, n_steps, X_test=None, y_test=N
     objective = model.objective(X, y)
     step = check_positive(step, "step")
     n_steps = check_positive_int(n_steps, "n_steps")
-    X_test, y_test = _check_test(model, X_test, y_test, w.dtype)
+    X_test, y_test = check_test_rows(model, X_test, y_test, w.dtype)
     rec = _Recorder(model, objective.X, objective.y, X_test, y_test, None, "gnvp")
 
     def gradient_at(k, w):
@@ -347,7 +352,7 @@ def hessian_free(model, w0, X, y, n_iter, damping=1.0, curvature="gauss-newton",
     warm_start = float(warm_start)
     if not 0.0 <= warm_start < 1.0:
         raise ValueError(f"warm_start must lie in [0, 1); got {warm_start}")
-    X_test, y_test = _check_test(model, X_test, y_test, w.dtype)
+    X_test, y_test = check_test_rows(model, X_test, y_test, w.dtype)
     build = objective.ggn_operator if curvature == "gauss-newton" else objective.hessian_operator
     rec = _Recorder(model, objective.X, objective.y, X_test, y_test, costs,
                     "gnvp_cached" if curvature == "gauss-newton" else "hvp_cached")
@@ -428,7 +433,7 @@ def train_newton_cg(model, w0, X, y, max_iter=30, tol=1e-6, X_test=None, y_test=
     check_mlp(model)
     w = model.check_params(w0)
     objective = model.objective(X, y)
-    X_test, y_test = _check_test(model, X_test, y_test, w.dtype)
+    X_test, y_test = check_test_rows(model, X_test, y_test, w.dtype)
     rec = _Recorder(model, objective.X, objective.y, X_test, y_test, None, "gnvp")
     rec.n_grad = 1
     rec.record(np.asarray(w, dtype=np.float64), float(objective.loss(w)))
