@@ -22,9 +22,11 @@ from .hvp import (
 from .operator import HessianOperator
 
 from .nn import MLP, CurvatureOperator
-from .krylov import cg, power_iteration, lanczos, hutchinson_trace, hutchpp_trace, spectral_density
+from .krylov import cg, power_iteration, lanczos, hutchinson_trace, hutchpp_trace, hutchinson_diagonal, spectral_density
 from .optimize import OptimizeResult, gradient_descent, hessp, newton, newton_cg
 from . import problems, data, report
+# chapter 08: curvature in training (core modules; jax_mlp imports JAX only when called)
+from . import fisher, kfac, sam, hypergradient, stochastic, training, jax_mlp
 from . import course, views
 # the old module paths, as the notebooks use them (hv.plotting, hv.lab, …)
 from . import analysis, plotting, widgets
