@@ -8,7 +8,7 @@ Nocedal (2011) use the cheap :math:`H_B` only inside CG and the full gradient ou
 """
 import numpy as np
 
-from ._checks import check_positive_int, check_rng
+from ._checks import check_choice, check_positive_int, check_rng
 from .krylov.cg import cg_solve
 from .nn import check_mlp
 
@@ -37,22 +37,32 @@ def minibatch_hvps(model, w, v, X, y, batch_size, n_batches, rng=None):
     return out
 
 
-def subsampled_newton_step(model, w, X, y, batch_size, *, damping=1e-3, rtol=0.1, max_iter=50, rng=None):
-    r"""One subsampled Newton-CG step (Byrd et al. 2011): :math:`(H_B + \delta I)\,p = -\nabla E` by CG.
+def subsampled_newton_step(model, w, X, y, batch_size, *, curvature="hessian", damping=1e-3, rtol=0.1, max_iter=50,
+                           max_halvings=30, rng=None):
+    r"""One subsampled Newton-CG step (Byrd et al. 2011): :math:`(C_B + \delta I)\,p = -\nabla E` by CG, then an
+    Armijo backtracking line search on the full loss.
 
-    The gradient is the full batch's; the Hessian products use a batch of ``batch_size`` rows (cached operator).
-    CG stops at ``‖r‖ ≤ rtol ‖g‖``, after ``max_iter`` products, or on negative curvature (last iterate).
-    Cost: 1 full gradient, 1 batch gradient (to build the operator) and ``n_matvec`` batch products.
+    The gradient and the line search use all rows; the curvature :math:`C_B` (``"hessian"`` or ``"gauss_newton"``)
+    a batch of ``batch_size`` rows (cached operator). CG stops at ``‖r‖ ≤ rtol ‖g‖``, after ``max_iter`` products,
+    or on negative curvature (last iterate). The step length α halves from 1 until
+    :math:`E(w + \alpha p) \le E(w) + 10^{-4}\,\alpha\, g^\top p`.
 
     Returns
     -------
-    (p, CGResult)
-        ``p`` of shape (P,).
+    (step, CGResult, alpha, n_loss)
+        ``step = α p`` of shape (P,), the CG record, α, and the loss evaluations of the line search.
     """
     check_mlp(model)
+    curvature = check_choice(curvature, "curvature", ("hessian", "gauss_newton"))
     X, y = np.asarray(X), np.asarray(y)
-    g = model.grad(w, X, y)
+    E, g = model.objective(X, y).loss_and_grad(w)
     idx = minibatch_indices(X.shape[0], batch_size, rng)
-    H_B = model.hessian_operator(w, X[idx], y[idx])
-    res = cg_solve(H_B.matvec, -g, damping=float(damping), rtol=rtol, max_iter=max_iter, negative_curvature="stop")
-    return res.x, res
+    make = model.hessian_operator if curvature == "hessian" else model.ggn_operator
+    C_B = make(w, X[idx], y[idx])
+    res = cg_solve(C_B.matvec, -g, damping=float(damping), rtol=rtol, max_iter=max_iter, negative_curvature="stop")
+    slope, alpha = g @ res.x, 1.0
+    for n_loss in range(1, max_halvings + 1):
+        if model.loss(w + alpha * res.x, X, y) <= E + 1e-4 * alpha * slope:
+            return alpha * res.x, res, alpha, n_loss
+        alpha *= 0.5
+    raise RuntimeError(f"subsampled_newton_step: no decrease after {max_halvings} halvings (is p a descent direction?)")

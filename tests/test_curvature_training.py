@@ -203,10 +203,17 @@ def test_minibatch_hvps_and_subsampled_newton():
     v = RNG.normal(size=NET.num_params)
     full = NET.hvp(W, v, X, Y)
     np.testing.assert_allclose(stochastic.minibatch_hvps(NET, W, v, X, Y, 7, 2, rng=0), [full, full], atol=1e-14)
-    p, res = stochastic.subsampled_newton_step(NET, W, X, Y, 7, damping=1.5, rtol=1e-12, max_iter=200)
+    step, res, alpha, n_loss = stochastic.subsampled_newton_step(NET, W, X, Y, 7, damping=1.5, rtol=1e-12,
+                                                                 max_iter=200)
     assert res.converged
     H = NET.hessian(W, X, Y)
-    np.testing.assert_allclose((H + 1.5 * np.eye(len(p))) @ p, -NET.grad(W, X, Y), atol=1e-9)
+    np.testing.assert_allclose((H + 1.5 * np.eye(len(W))) @ res.x, -NET.grad(W, X, Y), atol=1e-9)
+    np.testing.assert_allclose(step, alpha * res.x)
+    assert NET.loss(W + step, X, Y) < NET.loss(W, X, Y) and alpha == 0.5 ** (n_loss - 1)
+    _, res_gn, _, _ = stochastic.subsampled_newton_step(NET, W, X, Y, 7, curvature="gauss_newton", damping=0.1,
+                                                        rtol=1e-12, max_iter=200)
+    G = np.column_stack([NET.gnvp(W, e, X, Y) for e in np.eye(len(W))])
+    np.testing.assert_allclose((G + 0.1 * np.eye(len(W))) @ res_gn.x, -NET.grad(W, X, Y), atol=1e-9)
     idx = stochastic.minibatch_indices(7, 3, rng=0)
     assert idx.shape == (3,) and len(set(idx)) == 3
     with pytest.raises(ValueError, match="batch_size"):
@@ -254,7 +261,7 @@ def test_curvature_runs_first_steps():
     gd = training.gd_run(obj, W, 0.3, 20, PRICES, sharpness_every=10, rng=0)
     assert list(gd.sharpness_steps) == [0, 10, 20]
     lam = np.linalg.eigvalsh(NET.hessian(W, X, Y))
-    np.testing.assert_allclose(gd.sharpness[0], lam[np.argmax(np.abs(lam))], rtol=1e-3)
+    np.testing.assert_allclose(gd.sharpness[0], lam[-1], rtol=1e-6)
 
 
 # ---- JAX ---------------------------------------------------------------------------------------------
@@ -279,3 +286,24 @@ def test_jax_products_match_the_hand_written_ones():
     np.testing.assert_allclose(np.asarray(jax_mlp.jax_hvp(fs)(ws, ws)), sq.hvp(ws, ws, X, t), atol=1e-13)
     with pytest.raises(ValueError, match="method"):
         jax_mlp.jax_hvp(f, "complex_step")
+
+
+# ---- the chapter's explorer ---------------------------------------------------------------------------
+
+def test_hutchinson_diagonal_explorer():
+    pytest.importorskip("ipywidgets")
+    from hvplib.views import curvature as views
+
+    A = RNG.normal(size=(5, 5))
+    A = A + A.T
+    res = hutchinson_diagonal(A, 40, rng=1)
+    errors = views.diagonal_errors(res.samples, np.diag(A))
+    np.testing.assert_allclose(errors[-1], np.linalg.norm(res.estimate - np.diag(A)) / np.linalg.norm(np.diag(A)))
+    box = views.hutchinson_diagonal_explorer(res.samples, np.diag(A), k=4, show=False)
+    np.testing.assert_allclose(box.state["error"], errors[3])
+    box.controls["k"].value = 40
+    assert box.state["k"] == 40 and box.state["n_draws"] == 2
+    np.testing.assert_allclose(box.state["error"], errors[-1])
+    assert box.figure.axes[1].get_xlabel().startswith("probes")
+    with pytest.raises(ValueError, match="samples"):
+        views.diagonal_errors(res.samples, np.ones(3))
