@@ -1,7 +1,8 @@
 """hvplib — Hessians and Hessian-vector products for the course *Beyond the Gradient*.
 
 Three layers: the core (this package's top-level modules ``hvp``, ``operator``, ``nn``, ``problems``,
-``data`` and the subpackages ``krylov`` and ``optimize``), the chapter computations in
+``data``, chapter 08's ``fisher``, ``kfac``, ``sam``, ``stochastic``, ``hypergradient``, ``training`` and
+``jax_mlp``, and the subpackages ``krylov`` and ``optimize``), the chapter computations in
 :mod:`hvplib.course`, and the figures and explorers in :mod:`hvplib.views`. The other top-level
 modules (``hvplib.lab``, ``hvplib.plotting``, …) are the old paths, re-exporting the new ones.
 
