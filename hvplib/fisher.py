@@ -114,8 +114,8 @@ def fisher_vp(model, w, v, X):
     """
     model = _softmax_model(model)
     X = np.asarray(X)
-    dummy = np.zeros(np.shape(X)[0], dtype=np.intp) if X.ndim == 2 else X    # any labels: G ignores them
-    return model.gnvp(w, v, X, dummy)
+    labels = np.zeros(X.shape[0] if X.ndim else 1, dtype=np.intp)     # any labels: G does not depend on them
+    return model.gnvp(w, v, X, labels)                                  # (gnvp checks X and names it)
 
 
 def sample_labels(model, w, X, rng=None):

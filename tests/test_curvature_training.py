@@ -95,6 +95,21 @@ def test_natural_gradient_solves_the_damped_system():
         fisher.natural_gradient(3, g, 0.1)
 
 
+def test_bad_inputs_are_named():
+    v = np.ones(NET.num_params)
+    with pytest.raises(ValueError, match="X"):
+        fisher.fisher_vp(NET, W, v, X[:, :2])
+    with pytest.raises(ValueError, match="w"):
+        fisher.empirical_fisher_vp(NET, W[:-1], v, X, Y)
+    obj = NET.objective(X, Y)
+    with pytest.raises(ValueError, match="step"):
+        training.gd_run(obj, W, -0.1, 3, PRICES)
+    with pytest.raises(ValueError, match="n_steps"):
+        training.adam_run(obj, W, 0.1, 0, PRICES)
+    with pytest.raises(ValueError, match="weight_decay"):
+        hypergradient.weight_decay_hypergradient(obj, obj, W, 0.0)
+
+
 def test_fisher_rejects_squared_error():
     net = hv.MLP([3, 2], loss="squared_error")
     with pytest.raises(ValueError, match="softmax_cross_entropy"):
