@@ -10,7 +10,8 @@ import hvplib
 
 ROOT = pathlib.Path(hvplib.__file__).parent
 MODULES = sorted(ROOT.rglob("*.py"))
-CORE = ("_checks", "progress", "hvp", "hvp_routes", "operator", "nn", "krylov", "optimize", "problems", "data")
+CORE = ("_checks", "progress", "hvp", "hvp_routes", "operator", "nn", "krylov", "optimize", "problems", "data",
+        "fisher", "kfac", "sam", "hypergradient", "stochastic", "training", "jax_mlp")
 
 
 def module_name(path):

@@ -8,9 +8,11 @@ result record that says how many products it used (``n_matvec``).
 - :func:`power_iteration` — the eigenvalue of largest magnitude
 - :func:`lanczos` — a few extreme eigenpairs (thick-restart Lanczos)
 - :func:`hutchinson_trace`, :func:`hutchpp_trace` — the trace
+- :func:`hutchinson_diagonal` — the diagonal
 - :func:`spectral_density` — the eigenvalue density (stochastic Lanczos quadrature)
 """
 from .cg import CGResult, cg, cg_solve
+from .diagonal import DiagonalResult, hutchinson_diagonal
 from .density import DensityResult, spectral_density
 from .lanczos import LanczosResult, lanczos
 from .power import PowerResult, power_iteration
@@ -23,10 +25,12 @@ __all__ = [
     "lanczos",
     "hutchinson_trace",
     "hutchpp_trace",
+    "hutchinson_diagonal",
     "spectral_density",
     "CGResult",
     "PowerResult",
     "LanczosResult",
     "TraceResult",
     "DensityResult",
+    "DiagonalResult",
 ]

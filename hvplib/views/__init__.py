@@ -14,8 +14,9 @@ module        chapter   what it draws
 ``landscape`` 05        block Hessians, spectral densities, sharpness; the σ explorer
 ``applications`` 06     normal modes, Laplace; the spring-chain and Laplace explorers
 ``lab``       07        the step size against 2/λ_max, figure and explorer
+``curvature`` 08        Hutchinson's diagonal as probes accumulate, figure and explorer
 ============  ========  ==================================================================
 """
-from . import applications, hvp, lab, landscape, optim, plotting, widgets
+from . import applications, curvature, hvp, lab, landscape, optim, plotting, widgets
 
-__all__ = ["applications", "hvp", "lab", "landscape", "optim", "plotting", "widgets"]
+__all__ = ["applications", "curvature", "hvp", "lab", "landscape", "optim", "plotting", "widgets"]
