@@ -30,7 +30,8 @@ MIN_FIGURE = 300          # px a figure keeps at least (the deck shrinks larger 
 FIGURE_HEIGHT = 420       # px a figure is planned at
 MAX_TABLE_ROWS = 8        # longer markdown tables are split, the header repeated
 MAX_BULLETS = 6
-MAX_ITEM_CHARS = 240      # a list item (or a lone paragraph) this short is shown whole
+MAX_ITEM_CHARS = 240      # a list item this short is shown whole
+MAX_LONE_CHARS = 420      # so is the only paragraph under a heading (e.g. the pointer to the exercise)
 TABLE_CHARS = 55          # a table row's characters per rendered line (its cells wrap in narrow columns)
 
 # Estimated heights in slide pixels (measured in Chromium at 1280×720 with the deck's style sheet).
@@ -43,6 +44,7 @@ BUDGET = SLIDE_HEIGHT - 40  # the slide's padding and the slide number
 SKIP_TAGS = {"slides-skip", "remove-cell", "colab-setup"}
 CJK = re.compile(r"[\u3400-\u9fff]")
 BOLD = re.compile(r"\*\*(.+?)\*\*")
+PROGRESS = re.compile(r"\d+%\|")
 
 
 @dataclass
@@ -152,7 +154,7 @@ def shown_markdown(source: str) -> tuple[str, list[str], list[str]]:
             terms += _key_terms(b)
             dropped.append(b)
     if not shown and dropped and not dropped[0].startswith(("<details", "```")) \
-            and len(dropped[0]) <= MAX_ITEM_CHARS:
+            and len(dropped[0]) <= MAX_LONE_CHARS:
         shown.append(dropped[0])              # a heading with one short paragraph: show it
     if terms:
         shown.append("*Key terms:* " + " · ".join(f"**{t}**" for t in dict.fromkeys(terms)))
@@ -182,6 +184,13 @@ def _text_lines(output: dict) -> list[str] | None:
     if output.get("output_type") in {"execute_result", "display_data"} and set(data) == {"text/plain"}:
         return "".join(data["text/plain"]).splitlines()
     return None
+
+
+def _is_progress(output: dict) -> bool:
+    """A progress bar (tqdm's widget): nothing for a lecture slide."""
+    data = output.get("data", {})
+    return ("application/vnd.jupyter.widget-view+json" in data
+            and bool(PROGRESS.search("".join(data.get("text/plain", "")))))
 
 
 def _is_figure(output: dict) -> bool:
@@ -221,7 +230,7 @@ def code_parts(cell: dict) -> list[Part]:
     show = short_source(cell)
     groups, current = [], []
     for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
+        if out.get("output_type") == "error" or _is_progress(out):
             continue
         for piece in _text_pieces(out):
             if current and (_is_figure(piece) or any(_is_figure(o) for o in current)

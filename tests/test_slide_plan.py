@@ -150,14 +150,30 @@ def test_no_chapter_content_is_lost(chapter):
     for c in kept:
         if c.cell_type == "markdown":
             assert c.source in notes or c.source in shown, c.source[:80]
-    images = lambda cells: sum("image/png" in o.get("data", {}) for c in cells if c.cell_type == "code"
-                               for o in c.outputs)
     assert images(deck.cells) == images(kept)
-    text = lambda cells: "".join(o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs
-                                 if o.get("output_type") == "stream")
-    assert text(deck.cells).replace("\n", "") == text(kept).replace("\n", "")
+    assert stream_text(deck.cells) == stream_text(kept)
     assert plan.slide_count(nb) == sum(k in {"slide", "subslide"} for k in map(kinds_of, deck.cells))
+
+
+def images(cells):
+    return sum("image/png" in o.get("data", {}) for c in cells if c.cell_type == "code" for o in c.outputs)
+
+
+def stream_text(cells):
+    """All printed text, line breaks aside (a long output is split into pieces on the slides)."""
+    return "".join(o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs
+                   if o.get("output_type") == "stream").replace("\n", "")
 
 
 def kinds_of(cell):
     return cell.metadata.get("slideshow", {}).get("slide_type", "-")
+
+
+def test_progress_bars_stay_off_the_slides():
+    bar = {"output_type": "display_data", "metadata": {},
+           "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2,
+                                                                 "version_minor": 0},
+                    "text/plain": "GD η=0.1:   0%|          | 0/1000 [00:00<?, ?it/s]"}}
+    deck, slides = deck_of([md("## Training"), code("run()", [bar, stream(2)])])
+    outs = [o for c in deck.cells if c.cell_type == "code" for o in c.outputs]
+    assert [o["output_type"] for o in outs] == ["stream"] and len(slides) == 1
