@@ -156,6 +156,14 @@ window.btgFit = function (section) {
       img.style.width = "auto";
     });
   }
+  // Still too tall (text only): a slightly smaller monospace font, never below 13 px.
+  const pres = [...section.querySelectorAll("pre")];
+  for (let guard = 0; guard < 20 && section.scrollHeight > H && pres.length; guard++) {
+    let changed = false;
+    pres.forEach(pre => { const fs = parseFloat(getComputedStyle(pre).fontSize);
+                          if (fs > 13) { pre.style.fontSize = (fs - 0.5) + "px"; changed = true; } });
+    if (!changed) break;
+  }
 };
 window.btgFitAll = function () {
   document.querySelectorAll(".reveal .slides section:not(.stack)").forEach(s => window.btgFit(s));

@@ -39,7 +39,7 @@ HEIGHT = {"h1": 76, "h2": 62, "h3": 50, "line": 32, "math": 70, "code_line": 26,
           "text_line": 24, "text_pad": 16, "gap": 12}
 CHARS_PER_LINE = 92       # prose characters per line on the slide
 TEXT_COLS = 112           # monospace characters per line of a text output at its full size
-BUDGET = SLIDE_HEIGHT - 40  # the slide's padding and the slide number
+BUDGET = SLIDE_HEIGHT - 50  # the slide's padding and the slide number, and some slack
 
 SKIP_TAGS = {"slides-skip", "remove-cell", "colab-setup"}
 CJK = re.compile(r"[\u3400-\u9fff]")
