@@ -123,7 +123,7 @@ REVEAL_EXTRA = ("center: false, margin: 0.02, pdfSeparateFragments: false, pdfMa
 
 # The deck's own style and fitting script: prompts hidden, figures kept inside the slide, and on every slide
 # shown (and for the print view, on all of them) a text block wider than the slide gets a smaller font (down
-# to 12 px, then it wraps) and figures shrink into the free height (down to plan.MIN_FIGURE px).
+# to 15 px, then it wraps) and figures shrink into the free height (down to plan.MIN_FIGURE px).
 FIT = """
 <style>
 .reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
@@ -143,7 +143,7 @@ window.btgFit = function (section) {
     pre.dataset.btgFitted = "1";
     pre.style.whiteSpace = "pre";          // JupyterLab wraps outputs; a table reads better smaller than wrapped
     let fs = parseFloat(getComputedStyle(pre).fontSize);
-    while (pre.scrollWidth > pre.clientWidth + 1 && fs > 12) { fs -= 0.5; pre.style.fontSize = fs + "px"; }
+    while (pre.scrollWidth > pre.clientWidth + 1 && fs > 15) { fs -= 0.5; pre.style.fontSize = fs + "px"; }
     if (pre.scrollWidth > pre.clientWidth + 1) pre.style.whiteSpace = "pre-wrap";
   });
   const imgs = [...section.querySelectorAll(".jp-OutputArea-output img")];
@@ -156,12 +156,12 @@ window.btgFit = function (section) {
       img.style.width = "auto";
     });
   }
-  // Still too tall (text only): a slightly smaller monospace font, never below 13 px.
+  // Still too tall (text only): a slightly smaller monospace font, never below 14 px.
   const pres = [...section.querySelectorAll("pre")];
   for (let guard = 0; guard < 20 && section.scrollHeight > H && pres.length; guard++) {
     let changed = false;
     pres.forEach(pre => { const fs = parseFloat(getComputedStyle(pre).fontSize);
-                          if (fs > 13) { pre.style.fontSize = (fs - 0.5) + "px"; changed = true; } });
+                          if (fs > 14) { pre.style.fontSize = (fs - 0.5) + "px"; changed = true; } });
     if (!changed) break;
   }
 };

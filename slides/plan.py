@@ -38,7 +38,8 @@ TABLE_CHARS = 55          # a table row's characters per rendered line (its cell
 HEIGHT = {"h1": 76, "h2": 62, "h3": 50, "line": 32, "math": 70, "code_line": 26, "code_pad": 22,
           "text_line": 24, "text_pad": 16, "gap": 12}
 CHARS_PER_LINE = 92       # prose characters per line on the slide
-TEXT_COLS = 112           # monospace characters per line of a text output at its full size
+TEXT_COLS = 100           # monospace characters per line of a text output at its full size (19 px)
+MIN_TEXT_SCALE = 15 / 19  # the deck shrinks a wide text block to 15 px, then wraps it
 BUDGET = SLIDE_HEIGHT - 50  # the slide's padding and the slide number, and some slack
 
 SKIP_TAGS = {"slides-skip", "remove-cell", "colab-setup"}
@@ -253,12 +254,12 @@ def code_parts(cell: dict) -> list[Part]:
 
 
 def _text_height(outputs: list) -> int:
-    """Estimated px of text outputs: the deck shrinks a wide block's font (to 12 px) before it wraps."""
+    """Estimated px of text outputs: the deck shrinks a wide block's font (to 15 px) before it wraps."""
     lines = [x for o in outputs for x in (_text_lines(o) or [])]
     widest = max((len(x) for x in lines), default=0)
     scale = min(1.0, TEXT_COLS / widest) if widest else 1.0
-    per_line = HEIGHT["text_line"] * max(scale, 12 / 19)
-    wrapped = sum(max(1, -(-len(x) // int(TEXT_COLS / max(scale, 12 / 19)))) for x in lines)
+    per_line = HEIGHT["text_line"] * max(scale, MIN_TEXT_SCALE)
+    wrapped = sum(max(1, -(-len(x) // int(TEXT_COLS / max(scale, MIN_TEXT_SCALE)))) for x in lines)
     return int(per_line * wrapped)
 
 
