@@ -14,7 +14,7 @@ TESTS  := tests notebooks exercises/source
 LAB_FLAGS := $(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,--no-browser) \
              $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env lab test test-portable unit lint notebooks benchmarks release grade hub hub-test slides site browser-test clean
+.PHONY: env lab test test-portable unit lint notebooks benchmarks release grade hub hub-test slides handouts site browser-test clean
 
 env: $(STAMP)
 
@@ -47,7 +47,7 @@ $(LINT_STAMP): $(STAMP) requirements-lint.txt
 	touch $(LINT_STAMP)
 
 lint: $(LINT_STAMP)
-	$(VENV)/bin/ruff check hvplib tests benchmarks
+	$(VENV)/bin/ruff check hvplib tests benchmarks slides
 	$(VENV)/bin/lint-imports --no-cache
 
 notebooks: $(STAMP)
@@ -74,7 +74,8 @@ $(EXTRAS): $(STAMP) requirements-site.txt requirements-browser.txt
 	    -r requirements-site.txt -r requirements-browser.txt
 	touch $(EXTRAS)
 
-# Lecture slides: a reveal.js deck per chapter, from the stored outputs, into build/slides/ (opens offline).
+# Lecture slides: a reveal.js deck per chapter, from the stored outputs, into build/slides/ (opens offline);
+# slides/plan.py decides from each notebook what goes on a slide and what to the speaker notes (key S).
 slides: $(STAMP)
 	$(PY) slides/build_slides.py
 
@@ -82,8 +83,13 @@ slides: $(STAMP)
 site: $(EXTRAS)
 	$(PY) site/build_site.py
 
+# Lecture handouts: every deck printed to PDF (Reveal's print view in Chromium), one page per slide,
+# into build/handouts/ (no network).
+handouts: $(EXTRAS) slides
+	$(PY) slides/build_handouts.py
+
 # Real-browser tests (Chromium + Playwright); screenshots in build/screenshots/.
-browser-test: $(EXTRAS) slides site
+browser-test: $(EXTRAS) slides handouts site
 	HVP_BROWSER_TESTS=1 $(PY) -m pytest tests/browser -v -rs --durations=5
 
 # --- JupyterHub for a class (deploy/jupyterhub/README.md) -----------------------------------

@@ -25,6 +25,9 @@ from nbconvert import SlidesExporter
 from traitlets.config import Config
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import plan  # noqa: E402  (slides/plan.py, beside this script)
+
 ROOT = HERE.parent
 NODE_MODULES = HERE / "node_modules"
 LIB = "lib"  # folder next to the decks, referred to with relative URLs
@@ -60,16 +63,8 @@ def chapters() -> list[Path]:
 
 
 def expected_slide_count(nb) -> int:
-    """How many slides (reveal.js leaf sections) the deck of `nb` has, from its slide metadata.
-
-    Mirrors nbconvert's reveal preprocessor: the first cell that is not skipped or a note opens the first
-    slide, and every later cell of type "slide" or "subslide" opens one more.
-    """
-    types = [c.metadata.get("slideshow", {}).get("slide_type", "-") for c in nb.cells]
-    visible = [i for i, t in enumerate(types) if t not in {"notes", "skip"}]
-    if not visible:
-        return 0
-    return 1 + sum(t in {"slide", "subslide"} for t in types[visible[0] + 1:])
+    """How many slides (reveal.js leaf sections) the deck of the chapter notebook `nb` has (slides/plan.py)."""
+    return plan.slide_count(nb)
 
 
 def ensure_node_modules() -> None:
@@ -106,7 +101,9 @@ def exporter() -> SlidesExporter:
     s.reveal_url_prefix = f"{LIB}/reveal.js"
     s.reveal_theme = "white"
     s.reveal_transition = "none"
-    s.reveal_scroll = True  # long code + figure slides scroll instead of being cut off
+    s.reveal_scroll = False  # a lecturer cannot scroll a slide: every slide is planned to fit (slides/plan.py)
+    s.reveal_width = str(plan.SLIDE_WIDTH)
+    s.reveal_height = str(plan.SLIDE_HEIGHT)
     s.reveal_number = "c/t"
     s.require_js_url = f"{LIB}/require.js"
     s.jquery_url = f"{LIB}/jquery.min.js"
@@ -118,6 +115,79 @@ def exporter() -> SlidesExporter:
     ex = SlidesExporter(config=c)
     ex.mermaid_js_url = f"./{LIB}/mermaid-stub.mjs"  # not a configurable trait in nbconvert 7
     return ex
+
+
+# Reveal settings for a lecture: top-aligned slides, one PDF page per slide (handouts), fragments not split.
+REVEAL_EXTRA = ("center: false, margin: 0.02, pdfSeparateFragments: false, pdfMaxPagesPerSlide: 1, "
+                "showNotes: false,")
+
+# The deck's own style and fitting script: prompts hidden, figures kept inside the slide, and on every slide
+# shown (and for the print view, on all of them) a text block wider than the slide gets a smaller font (down
+# to 15 px, then it wraps) and figures shrink into the free height (down to plan.MIN_FIGURE px).
+FIT = """
+<style>
+.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
+.reveal .jp-OutputArea-output img { max-width: 100%; height: auto; }
+.reveal section { height: 100%; box-sizing: border-box; }
+.reveal .slides section .jp-Cell { padding: 2px 0; width: 100%; box-sizing: border-box; }
+.reveal .jp-InputArea, .reveal .jp-OutputArea-child, .reveal pre { max-width: 100%; box-sizing: border-box; }
+.reveal h4 { color: #666; font-size: 22px; margin: 0 0 6px 0; }
+@media print { .reveal .slides .pdf-page:last-of-type { page-break-after: avoid !important; break-after: avoid !important; } }
+</style>
+<script>
+window.btgFit = function (section) {
+  if (!section) return;
+  const MIN = @MIN@, H = @H@;
+  section.querySelectorAll("pre").forEach(pre => {
+    if (pre.dataset.btgFitted) return;
+    pre.dataset.btgFitted = "1";
+    pre.style.whiteSpace = "pre";          // JupyterLab wraps outputs; a table reads better smaller than wrapped
+    let fs = parseFloat(getComputedStyle(pre).fontSize);
+    while (pre.scrollWidth > pre.clientWidth + 1 && fs > 15) { fs -= 0.5; pre.style.fontSize = fs + "px"; }
+    if (pre.scrollWidth > pre.clientWidth + 1) pre.style.whiteSpace = "pre-wrap";
+  });
+  const imgs = [...section.querySelectorAll(".jp-OutputArea-output img")];
+  for (let round = 0; round < 3; round++) {
+    const excess = section.scrollHeight - H;
+    if (excess <= 0 || !imgs.length) break;
+    imgs.forEach(img => {
+      const h = img.offsetHeight;
+      img.style.maxHeight = Math.max(MIN, h - excess / imgs.length - 2) + "px";
+      img.style.width = "auto";
+    });
+  }
+  // Still too tall (text only): a slightly smaller monospace font, never below 14 px.
+  const pres = [...section.querySelectorAll("pre")];
+  for (let guard = 0; guard < 20 && section.scrollHeight > H && pres.length; guard++) {
+    let changed = false;
+    pres.forEach(pre => { const fs = parseFloat(getComputedStyle(pre).fontSize);
+                          if (fs > 14) { pre.style.fontSize = (fs - 0.5) + "px"; changed = true; } });
+    if (!changed) break;
+  }
+};
+window.btgFitAll = function () {
+  document.querySelectorAll(".reveal .slides section:not(.stack)").forEach(s => window.btgFit(s));
+};
+</script>
+""".replace("@MIN@", str(plan.MIN_FIGURE)).replace("@H@", str(plan.SLIDE_HEIGHT))
+
+FIT_HOOK = """
+        const btgRefit = () => {
+          const go = () => { if (Reveal.isPrintingPDF && Reveal.isPrintingPDF()) { window.btgFitAll(); }
+                             else { window.btgFit(Reveal.getCurrentSlide()); } Reveal.layout(); };
+          if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(go); } else { go(); }
+        };
+        Reveal.addEventListener('ready', btgRefit);
+        Reveal.addEventListener('slidechanged', btgRefit);
+"""
+
+
+def lecture_settings(body: str) -> str:
+    """The deck's HTML with the lecture settings, the fitting script and its hooks put in."""
+    body = body.replace("Reveal.initialize({", "Reveal.initialize({\n            " + REVEAL_EXTRA, 1)
+    body = body.replace("Reveal.addEventListener('slidechanged', update);",
+                        "Reveal.addEventListener('slidechanged', update);\n" + FIT_HOOK, 1)
+    return body.replace("</head>", FIT + "</head>", 1)
 
 
 def index_page(decks: list[tuple[str, str, int]]) -> str:
@@ -152,15 +222,20 @@ def main(argv=None) -> int:
     ex = exporter()
     stems = {p.stem for p in nbs}
     # Links between chapters point at their decks; the glossary link at a copy of the glossary.
-    relink = lambda m: f'href="{m.group(1)}.slides.html' if m.group(1) in stems else m.group(0)
+
+    def relink(m):
+        return f'href="{m.group(1)}.slides.html' if m.group(1) in stems else m.group(0)
+
     glossary = ROOT / "notebooks" / "GLOSSARY.md"
     if glossary.exists():
         shutil.copy2(glossary, args.out / glossary.name)
     decks, manifest = [], {}
     for path in nbs:
         nb = nbformat.read(path, as_version=4)
-        body, _ = ex.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+        deck = plan.plan_notebook(nb)
+        body, _ = ex.from_notebook_node(deck, resources={"metadata": {"name": path.stem}})
         body = re.sub(r'href="([0-9][0-9]_[^"/]*)\.ipynb', relink, body)
+        body = lecture_settings(body)
         target = args.out / f"{path.stem}.slides.html"
         target.write_text(body, encoding="utf-8")
         title = next((c.source.lstrip("# ").splitlines()[0] for c in nb.cells
@@ -168,7 +243,8 @@ def main(argv=None) -> int:
         n = expected_slide_count(nb)
         decks.append((target.name, title, n))
         manifest[target.name] = {"notebook": str(path.relative_to(ROOT)) if path.is_absolute() else str(path),
-                                 "slides": n, "widgets": "widgets" in nb.metadata}
+                                 "slides": n, "widgets": "widgets" in nb.metadata,
+                                 "notes": plan.notes_per_slide(nb)}
         print(f"slides: {target.relative_to(ROOT) if target.is_absolute() else target} ({n} slides)")
     (args.out / "index.html").write_text(index_page(decks), encoding="utf-8")
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")

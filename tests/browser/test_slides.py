@@ -9,8 +9,10 @@ import nbformat
 import pytest
 
 from browser_support import BUILD, ROOT, SCREENSHOTS, chapters, load_module, require_built
+from slide_fit import INDICES, describe, measure_deck, misfits
 
 SLIDES = BUILD / "slides"
+HANDOUTS = BUILD / "handouts"
 build_slides = load_module(ROOT / "slides" / "build_slides.py", "build_slides")
 
 CHAPTERS = chapters()
@@ -123,3 +125,49 @@ def test_deck_opens_from_disk(browser):
         assert not errors, errors
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_every_slide_fits_and_has_its_notes(chapter, build_server, new_offline_page):
+    """At Reveal's size (1280×720), stepping through the deck: no slide is taller or wider than the screen,
+    and every slide whose prose went to the speaker notes has them (Reveal's notes, key S)."""
+    deck = SLIDES / f"{chapter.stem}.slides.html"
+    require_built(deck, "slides")
+    planned = json.loads((SLIDES / "manifest.json").read_text())[deck.name]
+    page, watch = new_offline_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{build_server}/slides/{deck.name}", wait_until="load")
+    slides = measure_deck(page)
+    assert len(slides) == planned["slides"], (len(slides), planned["slides"])
+    bad = misfits(slides)
+    assert not bad, f"{deck.name}: {len(bad)} of {len(slides)} slides do not fit:\n" + "\n".join(map(describe, bad))
+    assert slides[0]["width"] == 1280 and slides[0]["limit"] == 720
+    missing = [s for s, want in zip(slides, planned["notes"]) if want and not s["notes"]]
+    assert not missing, f"{deck.name}: speaker notes missing on {[describe(s) for s in missing]}"
+    assert any(planned["notes"]), f"{deck.name} has no speaker notes"
+    # A few slides per deck photographed: the first, one in the middle and the last.
+    indices = page.evaluate(INDICES)
+    for k in sorted({0, len(indices) // 2, len(indices) - 1}):
+        page.evaluate(_GOTO, indices[k])
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOTS / f"deck_{chapter.stem}_{k + 1:02d}.png"))
+    watch.assert_clean(deck.name)
+
+
+_GOTO = """async ([h, v]) => {
+  const Reveal = await new Promise(ok => require(["lib/reveal.js/dist/reveal.js"], ok)); Reveal.slide(h, v); }"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_handout_has_one_page_per_slide(chapter):
+    """make handouts printed the deck to PDF, one page per slide, each page the slide's 16:9 size."""
+    pypdf = pytest.importorskip("pypdf")
+    pdf = HANDOUTS / f"{chapter.stem}.pdf"
+    require_built(pdf, "handouts")
+    slides = json.loads((SLIDES / "manifest.json").read_text())[f"{chapter.stem}.slides.html"]["slides"]
+    reader = pypdf.PdfReader(str(pdf))
+    assert len(reader.pages) == slides, f"{pdf.name}: {len(reader.pages)} pages for {slides} slides"
+    for p in reader.pages:
+        w, h = float(p.mediabox.width), float(p.mediabox.height)
+        assert abs(w / h - 16 / 9) < 0.01, (w, h)
+    text = reader.pages[0].extract_text()
+    assert text.strip(), f"{pdf.name}: the title page is empty"
