@@ -60,6 +60,8 @@ RULES = {
     },
 }
 
+RULES.update(checks.RULES_LATER)  # chapters 06–08 (issue 18): their rules live in checks_later.py
+
 # Runs in the fresh interpreter after the launcher (limits, namespace, privileges). Job on stdin.
 HARNESS = r'''
 def _btg_hand():
