@@ -79,6 +79,8 @@ def _btg_hand():
     except Exception:
         transform = lambda s: s
     import numpy, autograd, autograd.numpy, hvplib                # what the kernel had imported
+    import matplotlib.pyplot, scipy.linalg, scipy.optimize        # plot parts, common imports: their import runs
+    # frame and code-object calls the hook below refuses (issue 18: a cell importing pyplot lost its functions)
     state = {"student": False, "call": False, "blocked": [], "own": None}
     refused = ("sys.setprofile", "sys.settrace", "sys._current_frames", "gc.get_objects",
                "gc.get_referrers", "gc.get_referents", "object.__getattr__", "code.__new__", "os.fork",
