@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "exercises"
-ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
+ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes",
+               "ch06_applications", "ch07_hands_on", "ch08_curvature"]
 
 if str(EXERCISES) not in sys.path:
     sys.path.insert(0, str(EXERCISES))
