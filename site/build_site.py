@@ -53,7 +53,7 @@ def colab_url(notebook: Path) -> str:
 
 
 def with_colab_link(nbp: Path, dest: Path) -> nbformat.NotebookNode:
-    """Copy a chapter to ``dest`` with an "Open in Colab" line under its title (the page's first cell)."""
+    """Copy a chapter to ``dest`` with an "Open in Colab" line under its title, links to exercises site-relative."""
     nb = nbformat.read(nbp, as_version=4)
     link = nbformat.v4.new_markdown_cell(f"[Open this chapter in Colab]({colab_url(nbp)}) · "
                                          "its first cell installs the course there")
@@ -62,6 +62,9 @@ def with_colab_link(nbp: Path, dest: Path) -> nbformat.NotebookNode:
         link["id"] = "open-in-colab"
     first_md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
     nb.cells.insert(first_md + 1, link)
+    for cell in nb.cells:  # the site keeps the student versions under exercises/, not exercises/release/
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace("../exercises/release/", "../exercises/")
     nbformat.write(nb, dest)
     return nb
 
