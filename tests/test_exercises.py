@@ -128,8 +128,10 @@ def hostile_ch04():
 def tampering_ch03():
     nb = source_nb("ch03_hvp")
     # a wrong fd_hvp (off by 2) that rebinds the visible test's helper so the visible test passes
+    # (its step follows the ε rule, so only the factor 2 is wrong)
     _set(nb, "fd_hvp", "def fd_hvp(grad_f, x, v, eps=None):\n"
-                       "    e = 1e-6\n    return (grad_f(x + e * v) - grad_f(x - e * v)) / e\n\n"
+                       "    e = 6e-6 * max(1.0, np.linalg.norm(x)) / max(np.linalg.norm(v), 1e-300)\n"
+                       "    return (grad_f(x + e * v) - grad_f(x - e * v)) / e\n\n"
                        "_answers = iter([0.0, 1.0, 1.0, 1.0])\n"
                        "rel_err = lambda a, b: next(_answers, 0.0)\n")
     # a wrong answer, and the test cell deleted
