@@ -7,6 +7,9 @@ points. ``HONEST_CODE`` is ordinary code the tamper scan must not flag. Used by 
 (in-process checks, fast) and by its nbgrader run (the real grader, hidden tests and outside checks).
 """
 
+# the assignments issue 21 reworked (ch06-ch08 follow with their own issue: add them here once they follow the mix)
+ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
+
 HONEST_CODE = {
     "private attribute": "class Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
                          "    def tick(self):\n        self.__n += 1\n        return self.__n\n\n_c = Counter()\n_c.tick()\n",
@@ -47,6 +50,7 @@ VARIANTS = {
         "errors": "taylor_errors = [abs(float(g(x0 + t * np.ones(2))) - taylor_model(t * np.ones(2)))\n"
                   "                 for t in (0.1, 0.05, 0.025)]\n"
                   "error_order = np.round(np.log2(taylor_errors[1] / taylor_errors[2]))   # np.float64(3.0)\n",
+        "q_symmetry": "q_symmetry = ' (B) '\n",
     },
     "ch02_curvature": {
         "curvatures": "eig_U = sorted(np.linalg.eigvals(np.array([[8.0, -3.0], [-3.0, 14.0]])).real.tolist())\n"
@@ -69,6 +73,10 @@ VARIANTS = {
                   "    return list((gp - gm) / (2 * eps))\n",
         "best_eps": "fd_errors = [rel_err(fd_hvp(grad_demo, x_demo, v_demo, eps=e), exact) for e in eps_grid]\n"
                     "eps_best = eps_grid[int(np.argmin(fd_errors))]\nbest_power = 0.33\n",
+        # an Axes instead of a Figure, the points in reverse order, scales set by hand
+        "fig_fd": "import matplotlib.pyplot as plt\n\nplt.figure()\nplt.plot(eps_grid[::-1], fd_errors[::-1], 'k.')\n"
+                  "plt.xscale('log')\nplt.yscale('log')\nplt.xlabel('eps')\nplt.ylabel('error')\nplt.title('V')\n"
+                  "fig_fd = plt.gca()\n",
         "rop_hvp": "def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
                    "    A = X @ W1.T + b1\n    Z = anp.tanh(A)\n    RA = X @ V1.T + c1\n    RZ = (1 - Z ** 2) * RA\n"
                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
@@ -87,6 +95,7 @@ VARIANTS = {
         "rate": "H_sd = np.diag([1.0, 10.0])\nx = np.array([10.0, 1.0])\nf_values = []\nfor k in range(21):\n"
                 "    f_values.append(0.5 * x @ H_sd @ x)\n    g = H_sd @ x\n    x = x - (g @ g) / (g @ H_sd @ g) * g\n"
                 "measured_rate = f_values[-1] / f_values[-2]\npredicted_rate = (9 / 11) ** 2\nkappa_one_percent = 398\n",
+        "q_cg": "q_cg = 'B.'\n",
     },
     "ch05_landscapes": {
         "power": "def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
@@ -112,19 +121,21 @@ WRONG = {
                    "    n = np.linalg.norm(v)\n    if n == 0:\n        return np.zeros_like(x)\n"
                    "    eps = np.finfo(float).eps ** (1 / 3) / n if eps is None else eps\n"
                    "    return (np.asarray(grad_f(x + eps * v)) - np.asarray(grad_f(x - eps * v))) / (2 * eps)\n",
-                   ["test_fd_hvp"]),
+                   ["test_fd_eps"]),
     },
     "ch04_optimization": {
         # a CG with the wrong β; Newton-CG (graded with the grader's CG) keeps its points
         "cg": ("def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
                "    x = np.zeros_like(b)\n    r = b.copy()\n    p = r.copy()\n    for _ in range(10 * len(b) if max_iter is None else max_iter):\n"
                "        Ap = matvec(p)\n        alpha = (r @ r) / (p @ Ap)\n        x = x + alpha * p\n"
-               "        r = r - alpha * Ap\n        p = r + 0.5 * p\n    return x\n", ["test_cg"]),
+               "        r = r - alpha * Ap\n        p = r + 0.5 * p\n    return x\n",
+               ["test_cg", "test_cg_budget", "test_cg_zero"]),     # no stopping test, 0/0 for b = 0
     },
     "ch05_landscapes": {
         # ‖Av‖ instead of the Rayleigh quotient
         "power": ("def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
                   "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = matvec(v)\n"
-                  "        v = w / np.linalg.norm(w)\n    return float(np.linalg.norm(matvec(v))), v\n", ["test_power"]),
+                  "        v = w / np.linalg.norm(w)\n    return float(np.linalg.norm(matvec(v))), v\n",
+                  ["test_power_negative"]),
     },
 }

@@ -13,8 +13,8 @@ import shutil
 import numpy as np
 import pytest
 
-from grading_support import EXERCISES, ASSIGNMENTS, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
-from grading_variants import HONEST_CODE, VARIANTS, WRONG
+from grading_support import EXERCISES, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
+from grading_variants import ASSIGNMENTS, HONEST_CODE, VARIANTS, WRONG
 
 from grading import checks, course, tamper  # noqa: E402
 

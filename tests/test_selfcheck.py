@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from grading_support import ROOT, EXERCISES, ASSIGNMENTS, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
-from grading_variants import WRONG
+from grading_support import ROOT, EXERCISES, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
+from grading_variants import ASSIGNMENTS, WRONG
 
 from grading import checks, selfcheck  # noqa: E402
 
@@ -48,9 +48,9 @@ def test_a_wrong_answer_is_named_and_the_reference_never_printed(tmp_path, capsy
     code = selfcheck.main([str(path), "--seed", "4"])
     out = capsys.readouterr().out
     assert code == 1
-    assert "test_power                  0 / 3  NOT passed" in out
+    assert "test_power_negative         0 / 1  NOT passed" in out
     assert "Rayleigh" in out and "dominant eigenvalue is negative" in out
-    for gid in ("test_net_spectrum", "test_linreg", "test_hutchinson"):
+    for gid in ("test_power", "test_net_spectrum", "test_linreg", "test_hutchinson"):
         assert f"{gid:<24} " in out and "passed" in out.split(gid)[1].splitlines()[0]
     leaked = [line for line in _secret_lines("ch05_landscapes") if line in out]
     assert not leaked, leaked[:3]
@@ -86,4 +86,4 @@ def test_the_commands_work_from_the_repository_root(command):
     done = subprocess.run([*command, nb, "--seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Self-check of ch02_curvature (fresh inputs, seed 1)" in done.stdout
-    assert "total                      10 / 10" in done.stdout
+    assert "total                      11 / 11" in done.stdout
