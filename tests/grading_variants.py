@@ -78,9 +78,10 @@ VARIANTS = {
                   "plt.xscale('log')\nplt.yscale('log')\nplt.xlabel('eps')\nplt.ylabel('error')\nplt.title('V')\n"
                   "fig_fd = plt.gca()\n",
         "rop_hvp": "def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
-                   "    A = X @ W1.T + b1\n    Z = anp.tanh(A)\n    RA = X @ V1.T + c1\n    RZ = (1 - Z ** 2) * RA\n"
+                   "    A = X @ W1.T + b1\n    Z = anp.log1p(anp.exp(A))\n    s = anp.exp(A) / (1 + anp.exp(A))\n"
+                   "    RA = X @ V1.T + c1\n    RZ = s * RA\n"
                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
-                   "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = -2 * Z * (1 - Z ** 2) * RA * E1 + (1 - Z ** 2) * RE1\n"
+                   "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = s * (1 - s) * RA * E1 + s * RE1\n"
                    "    return [RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0)]\n",
     },
     "ch04_optimization": {
@@ -117,6 +118,13 @@ WRONG = {
     },
     "ch03_hvp": {
         # ε = u^(1/3)/‖v‖: no ‖x‖ scaling
+        # a softplus-free R-operator that is the chapter's tanh network copied: wrong on this exercise's network
+        "rop_hvp": ("def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
+                    "    A = X @ W1.T + b1\n    Z = np.tanh(A)\n    dh = 1 - Z ** 2\n    RA = X @ V1.T + c1\n    RZ = dh * RA\n"
+                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
+                    "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = -2 * Z * dh * RA * E1 + dh * RE1\n"
+                    "    return (RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0))\n",
+                    ["test_rop_hvp", "test_rop_hidden"]),
         "fd_hvp": ("def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.asarray(x, float), np.asarray(v, float)\n"
                    "    n = np.linalg.norm(v)\n    if n == 0:\n        return np.zeros_like(x)\n"
                    "    eps = np.finfo(float).eps ** (1 / 3) / n if eps is None else eps\n"

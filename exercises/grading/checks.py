@@ -581,7 +581,7 @@ def _check_rop_blocks(inputs, out, blocks, what):
                 k = int(np.prod(sh))
                 parts.append(anp.reshape(w[s:s + k], sh))
                 s += k
-            Z = anp.tanh(X @ parts[0].T + parts[1])
+            Z = anp.logaddexp(0.0, X @ parts[0].T + parts[1])        # softplus
             return 0.5 * anp.sum((Z @ parts[2].T + parts[3] - T) ** 2)
 
         w = np.concatenate([a.ravel() for a in pr["p"]])
