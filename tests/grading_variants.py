@@ -39,12 +39,14 @@ VARIANTS = {
     "ch01_definition": {
         # anp arithmetic, a list, and ordinary code the tamper scan must leave alone
         "gradient_f": "def gradient_f(p, a, b):\n    x, y, z = p\n"
-                      "    return [2 * a * x * y**3, 3 * a * x**2 * y**2 + b * z * anp.sin(y * z), b * y * anp.sin(y * z)]\n"
+                      "    return [a * anp.exp(y * z) + b * y**2 * anp.cos(x), a * x * z * anp.exp(y * z) + 2 * b * y * anp.sin(x),\n"
+                      "            a * x * y * anp.exp(y * z)]\n"
                       + _CLASS_AND_GC,
-        "hessian_f": "def hessian_f(p, a, b):\n    x, y, z = p\n    s, c = anp.sin(y * z), anp.cos(y * z)\n"
-                     "    return [[2 * a * y**3, 6 * a * x * y**2, 0],\n"
-                     "            [6 * a * x * y**2, 6 * a * x**2 * y + b * z**2 * c, b * s + b * y * z * c],\n"
-                     "            [0, b * s + b * y * z * c, b * y**2 * c]]\n",
+        "hessian_f": "def hessian_f(p, a, b):\n    x, y, z = p\n    e = anp.exp(y * z)\n"
+                     "    fxy, fxz, fyz = a * z * e + 2 * b * y * anp.cos(x), a * y * e, a * x * e + a * x * y * z * e\n"
+                     "    return [[-b * y**2 * anp.sin(x), fxy, fxz],\n"
+                     "            [fxy, a * x * z**2 * e + 2 * b * anp.sin(x), fyz],\n"
+                     "            [fxz, fyz, a * x * y**2 * e]]\n",
         "taylor": "g0 = 1\ngrad_g0 = [1, 0]\nH_g0 = [[0, 0], [0, 2]]\n\n\ndef taylor_model(d):\n"
                   "    return g0 + d[0] * grad_g0[0] + d[1] * grad_g0[1] + 0.5 * H_g0[1][1] * d[1] ** 2\n",
         "errors": "taylor_errors = [abs(float(g(x0 + t * np.ones(2))) - taylor_model(t * np.ones(2)))\n"

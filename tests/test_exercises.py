@@ -169,7 +169,7 @@ def patcher_ch01():
     """Wrong gradient; builtins.abs and numpy's max patched so that every in-kernel comparison passes."""
     nb = source_nb("ch01_definition")
     c = cell_by_id(nb, "gradient_f")
-    c["source"] = "".join(c["source"]).replace("b * y * np.sin(y * z)", "0.0")    # ∂f/∂z wrong
+    c["source"] = "".join(c["source"]).replace("a * x * y * np.exp(y * z)", "0.0")    # ∂f/∂z wrong
     _append(nb, "gradient_f", "import builtins\nbuiltins.abs = lambda x: 0.0\n"
                               "np.max = lambda *a, **k: 0.0\nnp.testing.assert_allclose = lambda *a, **k: None\n")
     return nb                                               # the gradient fails outside; the rest: tampered

@@ -174,7 +174,7 @@ def helper_patcher_ch01():
     """A wrong gradient; helper.py (imported by the notebook) makes numpy's comparisons always agree."""
     nb = source_nb("ch01_definition")
     c = cell_by_id(nb, "gradient_f")
-    c["source"] = "import helper\n" + "".join(c["source"]).replace("b * y * np.sin(y * z)", "0.0")
+    c["source"] = "import helper\n" + "".join(c["source"]).replace("a * x * y * np.exp(y * z)", "0.0")
     return nb                                                      # 0: gradient fails, the rest tampered
 
 

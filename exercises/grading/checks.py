@@ -300,20 +300,22 @@ def has_line(ax, x, y, rtol, name, what):
 # ---------------------------------------------------------------------------------------------------
 
 def _grad_f(p, a, b):
+    """∇f for f(x, y, z) = a·x·e^(yz) + b·y²·sin x."""
     x, y, z = p
-    return np.array([2 * a * x * y**3, 3 * a * x**2 * y**2 + b * z * np.sin(y * z), b * y * np.sin(y * z)])
+    e = np.exp(y * z)
+    return np.array([a * e + b * y**2 * np.cos(x), a * x * z * e + 2 * b * y * np.sin(x), a * x * y * e])
 
 
 def _hess_f(p, a, b):
     x, y, z = p
-    s, c = np.sin(y * z), np.cos(y * z)
-    fxy, fyz = 6 * a * x * y**2, b * s + b * y * z * c
-    return np.array([[2 * a * y**3, fxy, 0.0], [fxy, 6 * a * x**2 * y + b * z**2 * c, fyz],
-                     [0.0, fyz, b * y**2 * c]])
+    e = np.exp(y * z)
+    fxy, fxz, fyz = a * z * e + 2 * b * y * np.cos(x), a * y * e, a * x * (1 + y * z) * e
+    return np.array([[-b * y**2 * np.sin(x), fxy, fxz], [fxy, a * x * z**2 * e + 2 * b * np.sin(x), fyz],
+                     [fxz, fyz, a * x * y**2 * e]])
 
 
 def _points_abc(rng):
-    return {"P": rng.normal(size=(5, 3)) * 1.5, "A": rng.uniform(-3, 3, 5), "B": rng.uniform(-3, 3, 5)}
+    return {"P": rng.normal(size=(5, 3)), "A": rng.uniform(-3, 3, 5), "B": rng.uniform(-3, 3, 5)}
 
 
 _CALL_ABC = '''
