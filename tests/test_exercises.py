@@ -128,8 +128,10 @@ def hostile_ch04():
 def tampering_ch03():
     nb = source_nb("ch03_hvp")
     # a wrong fd_hvp (off by 2) that rebinds the visible test's helper so the visible test passes
+    # (its step follows the ε rule, so only the factor 2 is wrong)
     _set(nb, "fd_hvp", "def fd_hvp(grad_f, x, v, eps=None):\n"
-                       "    e = 1e-6\n    return (grad_f(x + e * v) - grad_f(x - e * v)) / e\n\n"
+                       "    e = 6e-6 * max(1.0, np.linalg.norm(x)) / max(np.linalg.norm(v), 1e-300)\n"
+                       "    return (grad_f(x + e * v) - grad_f(x - e * v)) / e\n\n"
                        "_answers = iter([0.0, 1.0, 1.0, 1.0])\n"
                        "rel_err = lambda a, b: next(_answers, 0.0)\n")
     # a wrong answer, and the test cell deleted
@@ -167,7 +169,7 @@ def patcher_ch01():
     """Wrong gradient; builtins.abs and numpy's max patched so that every in-kernel comparison passes."""
     nb = source_nb("ch01_definition")
     c = cell_by_id(nb, "gradient_f")
-    c["source"] = "".join(c["source"]).replace("b * y * np.sin(y * z)", "0.0")    # ∂f/∂z wrong
+    c["source"] = "".join(c["source"]).replace("a * x * y * np.exp(y * z)", "0.0")    # ∂f/∂z wrong
     _append(nb, "gradient_f", "import builtins\nbuiltins.abs = lambda x: 0.0\n"
                               "np.max = lambda *a, **k: 0.0\nnp.testing.assert_allclose = lambda *a, **k: None\n")
     return nb                                               # the gradient fails outside; the rest: tampered
@@ -313,14 +315,14 @@ def test_untouched_release_scores_zero(graded, assignment):
 
 def test_hostile_cells_fail_alone_and_the_rest_is_graded(graded):
     ch01 = parts(graded, "hostile", "ch01_definition")
-    assert (ch01["test_gradient_f"].status, ch01["test_gradient_f"].points) == ("passed", 3.0)
+    assert (ch01["test_gradient_f"].status, ch01["test_gradient_f"].points) == ("passed", 2.0)
     assert ch01["test_hessian_f"].status == "timeout" and ch01["test_hessian_f"].points == 0
     assert ch01["test_taylor"].status == "kernel died" and ch01["test_taylor"].points == 0
     assert ch01["test_errors"].points == 0 and "SystemExit" in ch01["test_errors"].feedback
     ch04 = parts(graded, "hostile", "ch04_optimization")
     assert ch04["test_cg"].status == "timeout" and ch04["test_cg"].points == 0
     assert ch04["test_newton_cg"].status == "kernel died" and ch04["test_newton_cg"].points == 0
-    assert (ch04["test_rate"].status, ch04["test_rate"].points) == ("passed", 3.0)
+    assert (ch04["test_rate"].status, ch04["test_rate"].points) == ("passed", 2.0)
 
 
 def test_megabytes_of_output_are_capped(graded):
@@ -338,7 +340,7 @@ def test_tampering_earns_nothing(graded):
     assert "fd_hvp: relative error" in shown and "inaccurate" in ch03["test_fd_hvp"].feedback
     assert ch03["test_best_eps"].points == 0          # the deleted test cell was put back and run
     assert ch03["test_best_eps"].status == "failed"
-    assert (ch03["test_rop_hvp"].status, ch03["test_rop_hvp"].points) == ("passed", 4.0)
+    assert (ch03["test_rop_hvp"].status, ch03["test_rop_hvp"].points) == ("passed", 3.0)
     cheat = parts(graded, "cheater", "ch03_hvp")
     assert cheat["test_fd_hvp"].points == 0 and "hvplib" in cheat["test_fd_hvp"].feedback
     assert cheat["test_rop_hvp"].points == 0 and "by hand" in cheat["test_rop_hvp"].feedback
@@ -383,19 +385,22 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
         assert (float(r["points"]) == float(r["max_points"])) == (r["status"] == "passed")
         key = (r["student"], r["assignment"])
         totals[key] = totals.get(key, 0.0) + float(r["points"])
-    assert all(totals[("solution", a)] == 10 for a in ASSIGNMENTS)
+    full = {a: sum(points for _, points in course.source_parts(a)[a]) for a in ASSIGNMENTS}
+    assert all(totals[("solution", a)] == full[a] for a in ASSIGNMENTS)
     assert totals[("hostile", "ch01_definition")] == 3
-    assert totals[("hostile", "ch04_optimization")] == 3
-    assert totals[("tamperer", "ch03_hvp")] == 4
-    assert totals[("cheater", "ch03_hvp")] == 2
+    # tamperer: fd_hvp (its accuracy part) and best ε 0; fd_hvp's ε rule and v = 0 parts, the plot of its own
+    # errors, the written part and rop_hvp are right (1 + 1 + 2 + 1 + 6)
+    assert totals[("tamperer", "ch03_hvp")] == 11
+    assert totals[("cheater", "ch03_hvp")] == 5          # best ε, the plot, the written part
+    assert totals[("hostile", "ch04_optimization")] == 6   # rate, κ, plot, written part
     assert totals[("broken", "ch02_curvature")] == 2
     for key, want in NEW.items():
         assert totals[key] == want, (key, totals[key])
 
 
-NEW = {("bomb", "ch05_landscapes"): 8, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
-       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 10, ("warner", "ch03_hvp"): 10,
-       ("editor", "ch01_definition"): 7}
+NEW = {("bomb", "ch05_landscapes"): 10, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
+       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 11, ("warner", "ch03_hvp"): 15,
+       ("editor", "ch01_definition"): 8}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -430,7 +435,7 @@ def test_patched_builtins_and_numpy_earn_nothing(graded):
     assert ch01["test_errors"].points == 0         # broken by its own patched abs, tampered anyway
     assert "builtins" in grad.tamper and "np.max" in grad.tamper
     ch04 = parts(graded, "npinternals", "ch04_optimization")
-    assert (ch04["test_cg"].status, ch04["test_cg"].points) == ("passed", 4.0)   # graded before the patch
+    assert (ch04["test_cg"].status, ch04["test_cg"].points) == ("passed", 2.0)   # graded before the patch
     assert ch04["test_newton_cg"].status == "failed" and "newton_cg_step is wrong" in ch04["test_newton_cg"].feedback
     assert ch04["test_rate"].status == "tampered"
     assert "np.linalg.norm" in ch04["test_cg"].tamper
@@ -474,11 +479,11 @@ def test_warnings_cost_nothing(graded):
 
 def test_edited_test_cell_is_restored(graded):
     ch01 = parts(graded, "editor", "ch01_definition")
-    assert ch01["test_gradient_f"].points == 0 and ch01["test_gradient_f"].max_points == 3
+    assert ch01["test_gradient_f"].points == 0 and ch01["test_gradient_f"].max_points == 2
     assert ch01["test_gradient_f"].status == "failed"
     nb = load(graded["course"] / "autograded" / "editor" / "ch01_definition" / "ch01_definition.ipynb")
     assert "all good" not in "".join(cell_by_id(nb, "test_gradient_f")["source"])
-    assert sum(r.points for r in ch01.values()) == 7
+    assert sum(r.points for r in ch01.values()) == 8
 
 
 def _kernels_run_as_grader(graded):

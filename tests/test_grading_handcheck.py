@@ -108,3 +108,19 @@ def test_every_rule_names_a_graded_part():
 def test_hidden_tests_are_cut_from_the_re_run():
     source = "a = 1\n### BEGIN HIDDEN TESTS\nimport sys\nsys.setprofile(None)\n### END HIDDEN TESTS\nb = 2\n"
     assert handcheck.strip_hidden(source) == "a = 1\nb = 2"
+
+
+def test_anp_arithmetic_is_not_autograd_differentiation(harness):
+    """Issue 21: "no autograd" means no autograd differentiation; anp.sin/anp.sqrt arithmetic is NumPy."""
+    anp_code = ("import autograd.numpy as anp\n\n"
+                + HONEST.replace("n = np.linalg.norm(v)", "n = anp.sqrt(anp.sum(anp.sin(v) ** 2 + anp.cos(v) ** 2 - 1 + v * v))"))
+    assert "anp.sqrt" in anp_code
+    assert harness(anp_code) is None
+
+
+def test_autograd_differentiation_is_refused(harness):
+    reason = harness("import autograd.numpy as anp\n" + HONEST.replace("def fd_hvp", "def _fd") +
+                     "\n\ndef fd_hvp(grad_f, x, v, eps=None):\n"
+                     "    autograd.grad(lambda y: anp.sum(y ** 2))(np.asarray(x, dtype=float))\n"
+                     "    return _fd(grad_f, x, v)\n")
+    assert reason is not None and "autograd.grad" in reason, reason

@@ -174,7 +174,7 @@ def helper_patcher_ch01():
     """A wrong gradient; helper.py (imported by the notebook) makes numpy's comparisons always agree."""
     nb = source_nb("ch01_definition")
     c = cell_by_id(nb, "gradient_f")
-    c["source"] = "import helper\n" + "".join(c["source"]).replace("b * y * np.sin(y * z)", "0.0")
+    c["source"] = "import helper\n" + "".join(c["source"]).replace("a * x * y * np.exp(y * z)", "0.0")
     return nb                                                      # 0: gradient fails, the rest tampered
 
 
@@ -256,11 +256,14 @@ def slow_ch01():
 # The runs
 # ---------------------------------------------------------------------------------------------------
 
-EXPECTED = {
-    ("careless", "ch01_definition"): 10, ("private", "ch05_landscapes"): 10, ("stray", "ch04_optimization"): 10,
-    ("generator", "ch02_curvature"): 10, ("links", "ch02_curvature"): 10, ("injector", "ch02_curvature"): 6,
-    ("flooder", "ch03_hvp"): 10, ("snoop", "ch03_hvp"): 10, ("shadow", "ch03_hvp"): 0, ("threader", "ch03_hvp"): 6,
-    ("helper", "ch01_definition"): 0, ("aaa_daemon", "ch04_optimization"): 10, ("aab_forker", "ch05_landscapes"): 10,
+FULL = {a: sum(points for _, points in course.source_parts(a)[a]) for a in ASSIGNMENTS}
+EXPECTED = {            # full marks, less what the attack costs (classify: 2 + 2 points, fd_hvp: 2 + 1 + 1)
+    ("careless", "ch01_definition"): FULL["ch01_definition"], ("private", "ch05_landscapes"): FULL["ch05_landscapes"],
+    ("stray", "ch04_optimization"): FULL["ch04_optimization"], ("generator", "ch02_curvature"): FULL["ch02_curvature"],
+    ("links", "ch02_curvature"): FULL["ch02_curvature"], ("injector", "ch02_curvature"): FULL["ch02_curvature"] - 4,
+    ("flooder", "ch03_hvp"): FULL["ch03_hvp"], ("snoop", "ch03_hvp"): FULL["ch03_hvp"], ("shadow", "ch03_hvp"): 0,
+    ("threader", "ch03_hvp"): FULL["ch03_hvp"] - 4, ("helper", "ch01_definition"): 0,
+    ("aaa_daemon", "ch04_optimization"): FULL["ch04_optimization"], ("aab_forker", "ch05_landscapes"): FULL["ch05_landscapes"],
     ("linked_nb", "ch03_hvp"): 0, ("linked_dir", "ch01_definition"): 0,
 }
 

@@ -1,4 +1,4 @@
-"""Command line: ``python exercises/grading {release,grade} ...``."""
+"""Command line: ``python exercises/grading {release,grade,selfcheck} ...``."""
 import argparse
 import os
 import sys
@@ -35,7 +35,14 @@ def main(argv=None):
     p_grade.add_argument("--feedback", metavar="DIR",
                          help="also write nbgrader's HTML feedback to DIR/<student>/<assignment>/")
 
+    p_self = sub.add_parser("selfcheck", help="the grader's checks of one notebook on fresh inputs (no nbgrader)")
+    p_self.add_argument("notebook")
+    p_self.add_argument("rest", nargs=argparse.REMAINDER, help="--seed N, --timeout S, --show-output, --assignment A")
+
     args = parser.parse_args(argv)
+    if args.command == "selfcheck":
+        from . import selfcheck
+        return selfcheck.main([args.notebook, *args.rest])
     if args.command == "release":
         course.release(args.assignments or None)
         return 0

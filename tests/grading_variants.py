@@ -1,0 +1,151 @@
+"""The variant-answer corpus (issue 21): correct answers written differently, and wrong answers that used to pass.
+
+``VARIANTS[assignment]`` maps an answer cell's grade id to a correct answer a reasonable student could write
+(another type, another formula, another algorithm); a notebook with all of them must score full marks.
+``WRONG[assignment]`` maps a grade id to a wrong answer and the parts it must fail; every other part keeps its
+points. ``HONEST_CODE`` is ordinary code the tamper scan must not flag. Used by ``tests/test_grading_variants.py``
+(in-process checks, fast) and by its nbgrader run (the real grader, hidden tests and outside checks).
+"""
+
+# the assignments issue 21 reworked (ch06-ch08 follow with their own issue: add them here once they follow the mix)
+ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
+
+HONEST_CODE = {
+    "private attribute": "class Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
+                         "    def tick(self):\n        self.__n += 1\n        return self.__n\n\n_c = Counter()\n_c.tick()\n",
+    "gc.collect": "import gc\ngc.collect()\n",
+    "gc.disable": "import gc\ngc.disable()\ngc.enable()\n",
+    "rcParams": "import matplotlib\nmatplotlib.rcParams['figure.figsize'] = (6, 4)\n",
+    "seterr": "import numpy as np\nold = np.seterr(divide='ignore')\nnp.seterr(**old)\n",
+    "printoptions": "import numpy as np\nnp.set_printoptions(precision=6)\n",
+    "filterwarnings": "import warnings\nwarnings.filterwarnings('ignore', category=RuntimeWarning)\n",
+    "dunder name": "def f():\n    return 1\n\nprint(f.__name__, f.__doc__, type(1).__name__)\n",
+    "setattr on own object": "class P:\n    pass\n\np = P()\nsetattr(p, 'value', 3)\n",
+    "dict update": "d = {}\nd.update(a=1)\nd['b'] = 2\n",
+    "lru_cache": "from functools import lru_cache\n\n@lru_cache\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+    "time it": "import time\nt0 = time.perf_counter()\nelapsed = time.perf_counter() - t0\n",
+    "random seed": "import numpy as np\nrng = np.random.default_rng(0)\nnp.random.seed(0)\n",
+    "copy module": "import copy\ny = copy.deepcopy([1, [2]])\n",
+    "sys.version": "import sys\nprint(sys.version_info >= (3, 8))\n",
+    "os.path": "import os\nprint(os.path.join('a', 'b'))\n",
+    "itertools": "import itertools\npairs = list(itertools.combinations(range(4), 2))\n",
+    "local names like np": "def g(x, np_=None):\n    anp_local = x\n    return anp_local\n",
+}
+
+_CLASS_AND_GC = ("\n\nimport gc\ngc.collect()\n\n\nclass _Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
+                 "    def tick(self):\n        self.__n += 1\n        return self.__n\n")
+
+VARIANTS = {
+    "ch01_definition": {
+        # anp arithmetic, a list, and ordinary code the tamper scan must leave alone
+        "gradient_f": "def gradient_f(p, a, b):\n    x, y, z = p\n"
+                      "    return [a * anp.exp(y * z) + b * y**2 * anp.cos(x), a * x * z * anp.exp(y * z) + 2 * b * y * anp.sin(x),\n"
+                      "            a * x * y * anp.exp(y * z)]\n"
+                      + _CLASS_AND_GC,
+        "hessian_f": "def hessian_f(p, a, b):\n    x, y, z = p\n    e = anp.exp(y * z)\n"
+                     "    fxy, fxz, fyz = a * z * e + 2 * b * y * anp.cos(x), a * y * e, a * x * e + a * x * y * z * e\n"
+                     "    return [[-b * y**2 * anp.sin(x), fxy, fxz],\n"
+                     "            [fxy, a * x * z**2 * e + 2 * b * anp.sin(x), fyz],\n"
+                     "            [fxz, fyz, a * x * y**2 * e]]\n",
+        "taylor": "g0 = 1\ngrad_g0 = [1, 0]\nH_g0 = [[0, 0], [0, 2]]\n\n\ndef taylor_model(d):\n"
+                  "    return g0 + d[0] * grad_g0[0] + d[1] * grad_g0[1] + 0.5 * H_g0[1][1] * d[1] ** 2\n",
+        "errors": "taylor_errors = [abs(float(g(x0 + t * np.ones(2))) - taylor_model(t * np.ones(2)))\n"
+                  "                 for t in (0.1, 0.05, 0.025)]\n"
+                  "error_order = np.round(np.log2(taylor_errors[1] / taylor_errors[2]))   # np.float64(3.0)\n",
+        "q_symmetry": "q_symmetry = ' (B) '\n",
+    },
+    "ch02_curvature": {
+        "curvatures": "eig_U = sorted(np.linalg.eigvals(np.array([[8.0, -3.0], [-3.0, 14.0]])).real.tolist())\n"
+                      "long_axis = -np.linalg.eigh(np.array([[26.0, -10.0], [-10.0, 26.0]]))[1][:, 0]   # other sign\n",
+        "classify": "def classify(H, tol=1e-8):\n    lam = np.linalg.eigvalsh(np.asarray(H, dtype=float))\n"
+                    "    cut = tol * max(1.0, np.abs(lam).max())\n"
+                    "    signs = {int(np.sign(l)) if abs(l) > cut else 0 for l in lam}\n"
+                    "    if {1, -1} <= signs:\n        return 'saddle'\n"
+                    "    return {frozenset({1}): 'minimum', frozenset({-1}): 'maximum'}.get(frozenset(signs), 'inconclusive')\n",
+        "sylvester": "def leading_minors(H):\n    H = np.asarray(H, dtype=float)\n"
+                     "    return np.array([np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1)])\n\n"
+                     "definiteness = 'negative definite'\nf_is = 'strictly concave'\n",
+    },
+    "ch03_hvp": {
+        # ε ∝ (1 + ‖x‖)/‖v‖ (within the stated factor 4 of the rule), lists in, a list out
+        "fd_hvp": "def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.array(x, dtype=float), np.array(v, dtype=float)\n"
+                  "    nv = np.sqrt(v @ v)\n    if nv == 0:\n        return np.zeros(x.shape)\n"
+                  "    if eps is None:\n        eps = np.cbrt(np.finfo(float).eps) * (1 + np.sqrt(x @ x)) / nv\n"
+                  "    gp = np.asarray(grad_f(x + eps * v))\n    gm = np.asarray(grad_f(x - eps * v))\n"
+                  "    return list((gp - gm) / (2 * eps))\n",
+        "best_eps": "fd_errors = [rel_err(fd_hvp(grad_demo, x_demo, v_demo, eps=e), exact) for e in eps_grid]\n"
+                    "eps_best = eps_grid[int(np.argmin(fd_errors))]\nbest_power = 0.33\n",
+        # an Axes instead of a Figure, the points in reverse order, scales set by hand
+        "fig_fd": "import matplotlib.pyplot as plt\n\nplt.figure()\nplt.plot(eps_grid[::-1], fd_errors[::-1], 'k.')\n"
+                  "plt.xscale('log')\nplt.yscale('log')\nplt.xlabel('eps')\nplt.ylabel('error')\nplt.title('V')\n"
+                  "fig_fd = plt.gca()\n",
+        "rop_hvp": "def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
+                   "    A = X @ W1.T + b1\n    Z = anp.log1p(anp.exp(A))\n    s = anp.exp(A) / (1 + anp.exp(A))\n"
+                   "    RA = X @ V1.T + c1\n    RZ = s * RA\n"
+                   "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
+                   "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = s * (1 - s) * RA * E1 + s * RE1\n"
+                   "    return [RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0)]\n",
+    },
+    "ch04_optimization": {
+        # the textbook CG: r0 = b − A x0 (one product more), residual test after the update
+        "cg": "def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
+              "    n = len(b)\n    max_iter = 10 * n if max_iter is None else max_iter\n    x = np.zeros(n)\n"
+              "    r = b - np.asarray(matvec(x))\n    p = r.copy()\n    bnorm = np.linalg.norm(b)\n"
+              "    if bnorm == 0:\n        return x\n    for k in range(max_iter):\n        Ap = np.asarray(matvec(p))\n"
+              "        alpha = (r @ r) / (p @ Ap)\n        x = x + alpha * p\n        r_new = r - alpha * Ap\n"
+              "        if np.linalg.norm(r_new) <= tol * bnorm:\n            break\n"
+              "        p = r_new + (r_new @ r_new) / (r @ r) * p\n        r = r_new\n    return x\n",
+        "rate": "H_sd = np.diag([1.0, 10.0])\nx = np.array([10.0, 1.0])\nf_values = []\nfor k in range(21):\n"
+                "    f_values.append(0.5 * x @ H_sd @ x)\n    g = H_sd @ x\n    x = x - (g @ g) / (g @ H_sd @ g) * g\n"
+                "measured_rate = f_values[-1] / f_values[-2]\npredicted_rate = (9 / 11) ** 2\nkappa_one_percent = 398\n",
+        "q_cg": "q_cg = 'B.'\n",
+    },
+    "ch05_landscapes": {
+        "power": "def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
+                 "    v = v / np.sqrt(v @ v)\n    for _ in range(num_iters):\n        w = np.asarray(matvec(v))\n"
+                 "        v = w / np.sqrt(w @ w)\n    return np.float64(v @ np.asarray(matvec(v))), list(v)\n",
+        "net_spectrum": "hvp_net = lambda v: hv.hvp(net_loss, w0, v)\nlam_max_net, _ = power_iteration(hvp_net, 13)\n"
+                        "gap, _ = power_iteration(lambda v: lam_max_net * v - hvp_net(v), 13, num_iters=1500)\n"
+                        "lam_min_net = lam_max_net - gap\nconvex_at_w0 = 0\n",
+        "linreg": "H_linreg = (X_lr.T @ X_lr / len(X_lr)).tolist()\nmin_eig_linreg = np.linalg.eigvalsh(H_linreg).min()\n"
+                  "linreg_convex = 1\n",
+    },
+}
+
+# answer cell -> (wrong answer, the parts it must fail)
+WRONG = {
+    "ch02_curvature": {
+        "degenerate": ("H0 = np.zeros((2, 2))\ntest_says = {'x4+y4': classify(H0), 'x4-y4': classify(H0)}\n"
+                       "truth = {'x4+y4': 'minimum', 'x4-y4': 'inconclusive'}\n", ["test_degenerate"]),
+    },
+    "ch03_hvp": {
+        # ε = u^(1/3)/‖v‖: no ‖x‖ scaling
+        # a softplus-free R-operator that is the chapter's tanh network copied: wrong on this exercise's network
+        "rop_hvp": ("def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
+                    "    A = X @ W1.T + b1\n    Z = np.tanh(A)\n    dh = 1 - Z ** 2\n    RA = X @ V1.T + c1\n    RZ = dh * RA\n"
+                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
+                    "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = -2 * Z * dh * RA * E1 + dh * RE1\n"
+                    "    return (RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0))\n",
+                    ["test_rop_hvp", "test_rop_hidden"]),
+        "fd_hvp": ("def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.asarray(x, float), np.asarray(v, float)\n"
+                   "    n = np.linalg.norm(v)\n    if n == 0:\n        return np.zeros_like(x)\n"
+                   "    eps = np.finfo(float).eps ** (1 / 3) / n if eps is None else eps\n"
+                   "    return (np.asarray(grad_f(x + eps * v)) - np.asarray(grad_f(x - eps * v))) / (2 * eps)\n",
+                   ["test_fd_eps"]),
+    },
+    "ch04_optimization": {
+        # a CG with the wrong β; Newton-CG (graded with the grader's CG) keeps its points
+        "cg": ("def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
+               "    x = np.zeros_like(b)\n    r = b.copy()\n    p = r.copy()\n    for _ in range(10 * len(b) if max_iter is None else max_iter):\n"
+               "        Ap = matvec(p)\n        alpha = (r @ r) / (p @ Ap)\n        x = x + alpha * p\n"
+               "        r = r - alpha * Ap\n        p = r + 0.5 * p\n    return x\n",
+               ["test_cg", "test_cg_budget", "test_cg_zero"]),     # no stopping test, 0/0 for b = 0
+    },
+    "ch05_landscapes": {
+        # ‖Av‖ instead of the Rayleigh quotient
+        "power": ("def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
+                  "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = matvec(v)\n"
+                  "        v = w / np.linalg.norm(w)\n    return float(np.linalg.norm(matvec(v))), v\n",
+                  ["test_power_negative"]),
+    },
+}
