@@ -101,14 +101,25 @@ VARIANTS = {
         "q_cg": "q_cg = 'B.'\n",
     },
     "ch05_landscapes": {
-        "power": "def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
-                 "    v = v / np.sqrt(v @ v)\n    for _ in range(num_iters):\n        w = np.asarray(matvec(v))\n"
-                 "        v = w / np.sqrt(w @ w)\n    return np.float64(v @ np.asarray(matvec(v))), list(v)\n",
-        "net_spectrum": "hvp_net = lambda v: hv.hvp(net_loss, w0, v)\nlam_max_net, _ = power_iteration(hvp_net, 13)\n"
-                        "gap, _ = power_iteration(lambda v: lam_max_net * v - hvp_net(v), 13, num_iters=1500)\n"
-                        "lam_min_net = lam_max_net - gap\nconvex_at_w0 = 0\n",
+        # σ = |Rayleigh quotient| (not ‖Hv‖), Rademacher starts, λ = σ − ‖(σI − H)q‖, a list and NumPy scalars returned
+        "power": "def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                 "    v = rng.choice([-1.0, 1.0], size=n) / np.sqrt(n)\n    for _ in range(num_iters):\n"
+                 "        w = np.asarray(matvec(v))\n        v = w / np.sqrt(w @ w)\n    sigma = abs(v @ np.asarray(matvec(v)))\n"
+                 "    q = rng.choice([-1.0, 1.0], size=n) / np.sqrt(n)\n    for _ in range(num_iters):\n"
+                 "        w = sigma * q - np.asarray(matvec(q))\n        q = w / np.sqrt(w @ w)\n"
+                 "    lam = sigma - np.linalg.norm(sigma * q - np.asarray(matvec(q)))\n"
+                 "    return np.float64(lam), list(q), np.int64(2 * num_iters + 2)\n",
+        "net_spectrum": "hvp_net = lambda v: hv.hvp(net_loss, w0, v)\nlam_min_net = smallest_eigenpair(hvp_net, 13, num_iters=500)[0]\n"
+                        "neg_min, _, _ = smallest_eigenpair(lambda v: -hvp_net(v), 13)\nlam_max_net = -neg_min\nconvex_at_w0 = 0\n",
         "linreg": "H_linreg = (X_lr.T @ X_lr / len(X_lr)).tolist()\nmin_eig_linreg = np.linalg.eigvalsh(H_linreg).min()\n"
                   "linreg_convex = 1\n",
+        # Gaussian sketch and probes, the trace of QᵀHQ from a matrix of products
+        "hutchpp": "def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                   "    k = num_products // 3\n    Y = np.array([matvec(s) for s in rng.standard_normal((k, n))]).T\n"
+                   "    Q = np.linalg.qr(Y)[0]\n    t = np.trace(Q.T @ np.array([matvec(q) for q in Q.T]).T)\n"
+                   "    G = rng.standard_normal((n, num_products - 2 * k))\n    G -= Q @ (Q.T @ G)\n"
+                   "    return np.float64(t + np.mean([g @ matvec(g) for g in G.T]))\n\n\n"
+                   "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
     },
 }
 
@@ -142,10 +153,40 @@ WRONG = {
                ["test_cg", "test_cg_budget", "test_cg_zero"]),     # no stopping test, 0/0 for b = 0
     },
     "ch05_landscapes": {
-        # ‖Av‖ instead of the Rayleigh quotient
-        "power": ("def power_iteration(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
-                  "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = matvec(v)\n"
-                  "        v = w / np.linalg.norm(w)\n    return float(np.linalg.norm(matvec(v))), v\n",
-                  ["test_power_negative"]),
+        # σ taken as the signed dominant eigenvalue and λ = σ − ‖(σI − H)q‖: right while the dominant eigenvalue is
+        # positive, wrong when it is negative (and so on −H, which the network part uses for λ_max)
+        "power": ("def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                  "    v = rng.normal(size=n)\n    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n"
+                  "        w = matvec(v)\n        v = w / np.linalg.norm(w)\n    sigma = v @ matvec(v)\n"
+                  "    q = rng.normal(size=n)\n    q /= np.linalg.norm(q)\n    for _ in range(num_iters):\n"
+                  "        w = sigma * q - matvec(q)\n        q = w / np.linalg.norm(w)\n"
+                  "    return sigma - np.linalg.norm(sigma * q - matvec(q)), q, 2 * num_iters + 2\n",
+                  ["test_power_negative", "test_net_spectrum"]),
+        # the chapter's plain Hutchinson pasted under the new name: not exact on low rank, too noisy
+        "hutchpp": ("def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                    "    z = rng.choice([-1.0, 1.0], size=(num_products, n))\n"
+                    "    return float(np.mean([v @ matvec(v) for v in z]))\n\n\n"
+                    "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
+                    ["test_hutchpp", "test_hutchpp_decay"]),
     },
+}
+
+# more wrong answers for one cell, checked by the outside checks only (the grader run takes one per cell):
+# assignment -> [(answer cell, wrong answer, the parts it must fail)]
+WRONG_MORE = {
+    "ch05_landscapes": [
+        # plain power iteration: the eigenvalue of largest magnitude, right only when that one is negative
+        ("power", "def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
+                  "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = matvec(v)\n"
+                  "        v = w / np.linalg.norm(w)\n    return float(v @ matvec(v)), v, num_iters + 1\n",
+         ["test_power", "test_net_spectrum"]),
+        # Hutchinson on H instead of (I − QQᵀ)H(I − QQᵀ): the sketched part is counted twice
+        ("hutchpp", "def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                    "    k = num_products // 3\n    S = rng.choice([-1.0, 1.0], size=(n, k))\n"
+                    "    Q = np.linalg.qr(np.column_stack([matvec(s) for s in S.T]))[0]\n"
+                    "    z = rng.choice([-1.0, 1.0], size=(num_products - 2 * k, n))\n"
+                    "    return sum(q @ matvec(q) for q in Q.T) + np.mean([g @ matvec(g) for g in z])\n\n\n"
+                    "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
+         ["test_hutchpp", "test_hutchpp_decay"]),
+    ],
 }

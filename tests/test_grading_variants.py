@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from grading_support import EXERCISES, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
-from grading_variants import ASSIGNMENTS, HONEST_CODE, VARIANTS, WRONG
+from grading_variants import ASSIGNMENTS, HONEST_CODE, VARIANTS, WRONG, WRONG_MORE
 
 from grading import checks, course, tamper  # noqa: E402
 
@@ -72,6 +72,13 @@ def test_outside_checks_accept_the_variants(assignment):
 def test_outside_checks_refuse_each_wrong_answer_on_its_part_only(assignment):
     for gid, (source, failing) in WRONG[assignment].items():
         verdicts = _outside_verdicts(_with(assignment, {gid: source}), assignment, seed=1)
+        assert {p for p, v in verdicts.items() if v is not None} == set(failing), (gid, verdicts)
+
+
+@pytest.mark.parametrize("assignment", sorted(WRONG_MORE))
+def test_outside_checks_refuse_the_other_wrong_answers_on_their_parts_only(assignment):
+    for gid, source, failing in WRONG_MORE[assignment]:
+        verdicts = _outside_verdicts(_with(assignment, {gid: source}), assignment, seed=2)
         assert {p for p, v in verdicts.items() if v is not None} == set(failing), (gid, verdicts)
 
 

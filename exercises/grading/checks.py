@@ -726,39 +726,51 @@ def _check_kappa(inputs, out):
 # ---------------------------------------------------------------------------------------------------
 
 def _inputs_power(rng):
+    """Three fresh symmetric matrices with known spectra: PSD, indefinite (λ_max dominant), and −(indefinite)."""
     n = int(rng.integers(20, 35))
-    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
     top = rng.uniform(6, 12)
-    eigs = np.concatenate([[top, top * rng.uniform(0.3, 0.55), -top * rng.uniform(0.2, 0.5)],
-                           rng.uniform(-1, 1, n - 3)])
-    # the same matrix negated: its dominant eigenvalue is negative (‖Av‖ instead of vᵀAv gives +top there)
-    return {"A": (q * eigs) @ q.T, "q0": q[:, 0], "top": top, "iters": 200, "seed": int(rng.integers(1000))}
+    psd = np.concatenate([[top, top * rng.uniform(0.6, 0.8), top * rng.uniform(0.01, 0.1)],
+                          top * rng.uniform(0.3, 0.6, n - 3)])       # a gap of ≥ 20 % of ρ at the bottom
+    indefinite = np.concatenate([[top, top * rng.uniform(0.3, 0.55), -top * rng.uniform(0.2, 0.5)],
+                                 rng.uniform(-1, 1, n - 3)])
+    spectra = [psd, indefinite, -indefinite]          # the last: its dominant eigenvalue −top is negative
+    mats = [(q * e) @ q.T for e in spectra for q in [np.linalg.qr(rng.normal(size=(n, n)))[0]]]
+    return {"A": mats, "iters": 200, "seed": int(rng.integers(1000)), "_eigs": [np.sort(e) for e in spectra]}
 
 
 _KERNEL_POWER = '''
-_A = _in["A"]
-_n = [0]
-def _mv(v, _A=_A, _n=_n):
-    _n[0] += 1
-    return _A @ v
-_out["lam"], _out["v"] = power_iteration(_mv, len(_A), num_iters=_in["iters"], seed=_in["seed"])
-_out["count"] = _n[0]
-_out["lam_neg"], _ = power_iteration(lambda v, _A=_A: -(_A @ v), len(_A), num_iters=_in["iters"], seed=_in["seed"])
+_out["runs"] = []
+for _A in _in["A"]:
+    _n = [0]
+    def _mv(v, _A=_A, _n=_n):
+        _n[0] += 1
+        return _A @ v
+    _lam, _q, _used = smallest_eigenpair(_mv, len(_A), num_iters=_in["iters"], seed=_in["seed"])
+    _out["runs"].append({"lam": _lam, "q": _q, "used": _used, "count": _n[0]})
 '''
 
 
+def _check_min_eig(inputs, out, which, message):
+    for i in which:
+        A, eigs, run = inputs["A"][i], inputs["_eigs"][i], out["runs"][i]
+        rho = max(1.0, np.abs(eigs).max())
+        lam = num(run["lam"], "lam_min")
+        need(abs(lam - np.linalg.eigvalsh(A)[0]) <= 1e-8 * rho, message)
+        q = arr(run["q"], (len(A),), "q")
+        need(abs(np.linalg.norm(q) - 1) <= 1e-8, "q is not a unit vector")
+        need(np.linalg.norm(A @ q - lam * q) <= 1e-6 * rho, "q is not an eigenvector for lam_min (‖Hq − λq‖ too large)")
+        need(num(run["used"], "products") == run["count"], "the product count you return is not the number of matvec calls")
+        need(run["count"] <= 2 * inputs["iters"] + 2, f"smallest_eigenpair used {run['count']} products, over 2·num_iters + 2")
+
+
 def _check_power(inputs, out):
-    need(abs(num(out["lam"], "λ") - inputs["top"]) < 1e-8 * max(1, inputs["top"]),
-         "power_iteration is wrong on a matrix the grader drew")
-    v = arr(out["v"], inputs["q0"].shape, "the vector")
-    need(abs(abs(v @ inputs["q0"]) - 1) < 1e-8, "the vector is not the top eigenvector")
-    need(num(out["count"]) <= inputs["iters"] + 1, f"power_iteration used {out['count']} products")
+    _check_min_eig(inputs, out, (0, 1), "smallest_eigenpair is wrong on a matrix the grader drew (positive semidefinite or "
+                                        "indefinite): the top eigenvalue of σI − H is σ − λ_min")
 
 
 def _check_power_negative(inputs, out):
-    need(abs(num(out["lam_neg"], "λ") + inputs["top"]) < 1e-8 * max(1, inputs["top"]),
-         "power_iteration is wrong on a matrix whose dominant eigenvalue is negative: return the Rayleigh "
-         "quotient vᵀAv, not ‖Av‖")
+    _check_min_eig(inputs, out, (2,), "smallest_eigenpair is wrong on a matrix whose dominant eigenvalue is negative: "
+                                      "σ must bound every eigenvalue from above")
 
 
 def _network():
@@ -793,39 +805,48 @@ def _check_linreg(inputs, out):
     need(truth_value(out["convex"], "linreg_convex") is True, "linreg_convex is wrong: can XᵀX/n have a negative eigenvalue?")
 
 
+HUTCH_REPEATS = 10          # the squared relative error is averaged over this many seeds
+HUTCH_MSE_TOL = 1e-3        # Hutch++ (m = 36): E[err²] ≈ 1e-10 → fails with probability < 1e-6 (Markov); Hutchinson ≈ 2e-2
+
 def _inputs_hutch(rng):
-    n = int(rng.integers(15, 30))
-    B = rng.normal(size=(n, n))
-    return {"A": B @ B.T / n + np.eye(n), "samples": 400, "seed": int(rng.integers(1000)),
-            "D": np.diag(rng.uniform(1, 5, 5))}
+    """A fresh low-rank matrix (rank ≤ m/3), and a fresh full-rank PD matrix with eigenvalues 0.4^i."""
+    n, m = int(rng.integers(25, 45)), int(rng.integers(12, 25))
+    r = int(rng.integers(1, m // 3 + 1))
+    u = np.linalg.qr(rng.normal(size=(n, r)))[0]
+    lam = rng.uniform(-3, 5, r)
+    nd = int(rng.integers(60, 90))
+    v = np.linalg.qr(rng.normal(size=(nd, nd)))[0]
+    decay = 0.4 ** np.arange(nd)
+    return {"L": (u * lam) @ u.T, "m": m, "seed": int(rng.integers(1000)), "_trL": lam.sum(), "_absL": np.abs(lam).sum(),
+            "D": (v * decay) @ v.T, "_trD": decay.sum(), "seeds": [int(s) for s in rng.integers(10**6, size=HUTCH_REPEATS)]}
 
 
 _KERNEL_HUTCH = '''
-_A = _in["A"]
+_L = _in["L"]
 _n = [0]
-def _mv(v, _A=_A, _n=_n):
+def _mv(v, _L=_L, _n=_n):
     _n[0] += 1
-    return _A @ v
-_out["est"] = hutchinson_trace(_mv, len(_A), _in["samples"], seed=_in["seed"])
+    return _L @ v
+_out["est"] = hutch_plus_plus(_mv, len(_L), _in["m"], seed=_in["seed"])
 _out["count"] = _n[0]
-_D = _in["D"]
-_out["diag"] = hutchinson_trace(lambda v, _D=_D: _D @ v, len(_D), 7)
 _out["trace_net"] = trace_net
+_D = _in["D"]
+_out["decay"] = [hutch_plus_plus(lambda v, _D=_D: _D @ v, len(_D), 36, seed=s) for s in _in["seeds"]]
 '''
 
 
 def _check_hutch(inputs, out):
-    A = inputs["A"]
-    off = A - np.diag(np.diag(A))
-    se = (2 * np.sum(off**2) / inputs["samples"]) ** 0.5
-    need(abs(num(out["est"], "the estimate") - np.trace(A)) < 5 * se, "hutchinson_trace is off on a matrix the grader drew")
-    need(num(out["count"]) == inputs["samples"], "hutchinson_trace should call matvec num_samples times")
-    need(abs(num(out["diag"], "the estimate") - np.trace(inputs["D"])) < 1e-12,
-         "on a diagonal matrix every Rademacher sample gives the trace exactly")
+    need(num(out["count"]) <= inputs["m"], f"hutch_plus_plus called matvec {out['count']} times for num_products = {inputs['m']}")
+    need(abs(num(out["est"], "the estimate") - inputs["_trL"]) <= 1e-8 * max(1.0, inputs["_absL"]),
+         "hutch_plus_plus is not exact on a matrix of rank ≤ num_products / 3 the grader drew")
     H = _network()
-    off = H - np.diag(np.diag(H))
-    se = np.sqrt(2 * np.sum(off**2) / 1000)
-    need(abs(num(out["trace_net"], "trace_net") - np.trace(H)) < 5 * se, "trace_net is not the network's trace")
+    need(abs(num(out["trace_net"], "trace_net") - np.trace(H)) < 0.25, "trace_net is not the network's trace")
+
+
+def _check_hutch_decay(inputs, out):
+    est = arr(out["decay"], (HUTCH_REPEATS,), "the estimates")
+    need(np.mean((est - inputs["_trD"]) ** 2) / inputs["_trD"] ** 2 < HUTCH_MSE_TOL,
+         "hutch_plus_plus is not accurate enough on a full-rank matrix with a fast-decaying spectrum the grader drew")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -882,7 +903,8 @@ CHECKS = {
         "test_power_negative": Part(_KERNEL_POWER, _check_power_negative, _inputs_power),
         "test_net_spectrum": Part('_out.update(max=lam_max_net, min=lam_min_net, convex=convex_at_w0)', _check_net),
         "test_linreg": Part('_out.update(H=H_linreg, min=min_eig_linreg, convex=linreg_convex)', _check_linreg),
-        "test_hutchinson": Part(_KERNEL_HUTCH, _check_hutch, _inputs_hutch),
+        "test_hutchpp": Part(_KERNEL_HUTCH, _check_hutch, _inputs_hutch),
+        "test_hutchpp_decay": Part(_KERNEL_HUTCH, _check_hutch_decay, _inputs_hutch),
         "test_q_curvature": choice("q_curvature", "b"),
     },
 }
