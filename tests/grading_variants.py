@@ -67,16 +67,21 @@ VARIANTS = {
                      "definiteness = 'negative definite'\nf_is = 'strictly concave'\n",
     },
     "ch03_hvp": {
-        # ε ∝ (1 + ‖x‖)/‖v‖ (within the stated factor 4 of the rule), lists in, a list out
+        # Richardson extrapolation of two central differences, (4 D(ε) − D(2ε)) / 3 (the same weights, another
+        # derivation); ε ∝ (1 + ‖x‖)/‖v‖ (within the stated factor 4 of the rule); the points in another order;
+        # lists in, a list out
         "fd_hvp": "def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.array(x, dtype=float), np.array(v, dtype=float)\n"
                   "    nv = np.sqrt(v @ v)\n    if nv == 0:\n        return np.zeros(x.shape)\n"
-                  "    if eps is None:\n        eps = np.cbrt(np.finfo(float).eps) * (1 + np.sqrt(x @ x)) / nv\n"
-                  "    gp = np.asarray(grad_f(x + eps * v))\n    gm = np.asarray(grad_f(x - eps * v))\n"
-                  "    return list((gp - gm) / (2 * eps))\n",
+                  "    if eps is None:\n        eps = np.finfo(float).eps ** 0.2 * (1 + np.sqrt(x @ x)) / nv\n"
+                  "    gm2, gp2 = np.asarray(grad_f(x - 2 * eps * v)), np.asarray(grad_f(x + 2 * eps * v))\n"
+                  "    gm1, gp1 = np.asarray(grad_f(x - eps * v)), np.asarray(grad_f(x + eps * v))\n"
+                  "    d1, d2 = (gp1 - gm1) / (2 * eps), (gp2 - gm2) / (4 * eps)\n"
+                  "    return list((4 * d1 - d2) / 3)\n",
         "best_eps": "fd_errors = [rel_err(fd_hvp(grad_demo, x_demo, v_demo, eps=e), exact) for e in eps_grid]\n"
-                    "eps_best = eps_grid[int(np.argmin(fd_errors))]\nbest_power = 0.33\n",
-        # an Axes instead of a Figure, the points in reverse order, scales set by hand
+                    "eps_best = eps_grid[int(np.argmin(fd_errors))]\nbest_power = 0.2\n",
+        # an Axes instead of a Figure, the points in reverse order, scales set by hand, the guide a scatter
         "fig_fd": "import matplotlib.pyplot as plt\n\nplt.figure()\nplt.plot(eps_grid[::-1], fd_errors[::-1], 'k.')\n"
+                  "plt.scatter(eps_grid[:5], 1e-3 * eps_grid[:5] ** 4, marker='x')\n"
                   "plt.xscale('log')\nplt.yscale('log')\nplt.xlabel('eps')\nplt.ylabel('error')\nplt.title('V')\n"
                   "fig_fd = plt.gca()\n",
         "rop_hvp": "def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
@@ -87,14 +92,14 @@ VARIANTS = {
                    "    return [RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0)]\n",
     },
     "ch04_optimization": {
-        # the textbook CG: r0 = b − A x0 (one product more), residual test after the update
-        "cg": "def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
-              "    n = len(b)\n    max_iter = 10 * n if max_iter is None else max_iter\n    x = np.zeros(n)\n"
-              "    r = b - np.asarray(matvec(x))\n    p = r.copy()\n    bnorm = np.linalg.norm(b)\n"
-              "    if bnorm == 0:\n        return x\n    for k in range(max_iter):\n        Ap = np.asarray(matvec(p))\n"
-              "        alpha = (r @ r) / (p @ Ap)\n        x = x + alpha * p\n        r_new = r - alpha * Ap\n"
-              "        if np.linalg.norm(r_new) <= tol * bnorm:\n            break\n"
-              "        p = r_new + (r_new @ r_new) / (r @ r) * p\n        r = r_new\n    return x\n",
+        # CGNR: s = Aᵀb − AᵀA x updated by w = Aᵀ(A p), a textbook r0 = b − A x0 (one product more), a list out
+        "cg": "def cgls(matvec, rmatvec, b, n, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
+              "    x = np.zeros(n)\n    s = np.asarray(rmatvec(b - np.asarray(matvec(x))))\n    p = s.copy()\n"
+              "    stop = tol * np.sqrt(s @ s)\n    for k in range(10 * n if max_iter is None else max_iter):\n"
+              "        if not np.sqrt(s @ s) > stop:\n            break\n"
+              "        w = np.asarray(rmatvec(np.asarray(matvec(p))))\n        alpha = (s @ s) / (p @ w)\n"
+              "        x = x + alpha * p\n        s_new = s - alpha * w\n"
+              "        p = s_new + (s_new @ s_new) / (s @ s) * p\n        s = s_new\n    return list(x)\n",
         "rate": "H_sd = np.diag([1.0, 10.0])\nx = np.array([10.0, 1.0])\nf_values = []\nfor k in range(21):\n"
                 "    f_values.append(0.5 * x @ H_sd @ x)\n    g = H_sd @ x\n    x = x - (g @ g) / (g @ H_sd @ g) * g\n"
                 "measured_rate = f_values[-1] / f_values[-2]\npredicted_rate = (9 / 11) ** 2\nkappa_one_percent = 398\n",
@@ -130,7 +135,6 @@ WRONG = {
                        "truth = {'x4+y4': 'minimum', 'x4-y4': 'inconclusive'}\n", ["test_degenerate"]),
     },
     "ch03_hvp": {
-        # ε = u^(1/3)/‖v‖: no ‖x‖ scaling
         # a softplus-free R-operator that is the chapter's tanh network copied: wrong on this exercise's network
         "rop_hvp": ("def rop_hvp(params, X, T, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
                     "    A = X @ W1.T + b1\n    Z = np.tanh(A)\n    dh = 1 - Z ** 2\n    RA = X @ V1.T + c1\n    RZ = dh * RA\n"
@@ -138,19 +142,26 @@ WRONG = {
                     "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = -2 * Z * dh * RA * E1 + dh * RE1\n"
                     "    return (RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0))\n",
                     ["test_rop_hvp", "test_rop_hidden"]),
+        # a second-order difference on the right four points: the mean of the central differences at ε and 2ε
+        # (truncation O(ε²)): the ε rule and v = 0 are right, the accuracy is not
         "fd_hvp": ("def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.asarray(x, float), np.asarray(v, float)\n"
                    "    n = np.linalg.norm(v)\n    if n == 0:\n        return np.zeros_like(x)\n"
-                   "    eps = np.finfo(float).eps ** (1 / 3) / n if eps is None else eps\n"
-                   "    return (np.asarray(grad_f(x + eps * v)) - np.asarray(grad_f(x - eps * v))) / (2 * eps)\n",
-                   ["test_fd_eps"]),
+                   "    eps = np.finfo(float).eps ** (1 / 5) * max(1.0, np.linalg.norm(x)) / n if eps is None else eps\n"
+                   "    g = [np.asarray(grad_f(x + k * eps * v)) for k in (1, -1, 2, -2)]\n"
+                   "    return 0.5 * ((g[0] - g[1]) / (2 * eps) + (g[2] - g[3]) / (4 * eps))\n",
+                   ["test_fd_hvp", "test_best_eps"]),
     },
     "ch04_optimization": {
-        # a CG with the wrong β; Newton-CG (graded with the grader's CG) keeps its points
-        "cg": ("def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
-               "    x = np.zeros_like(b)\n    r = b.copy()\n    p = r.copy()\n    for _ in range(10 * len(b) if max_iter is None else max_iter):\n"
-               "        Ap = matvec(p)\n        alpha = (r @ r) / (p @ Ap)\n        x = x + alpha * p\n"
-               "        r = r - alpha * Ap\n        p = r + 0.5 * p\n    return x\n",
-               ["test_cg", "test_cg_budget", "test_cg_zero"]),     # no stopping test, 0/0 for b = 0
+        # CGLS that forms AᵀA from 2n products, then runs CG on it: right x, but the budget and max_iter are broken
+        "cg": ("def cgls(matvec, rmatvec, b, n, tol=1e-10, max_iter=None):\n    b = np.asarray(b, dtype=float)\n"
+               "    N = np.column_stack([rmatvec(matvec(e)) for e in np.eye(n)])\n    c = np.asarray(rmatvec(b))\n"
+               "    x = np.zeros(n)\n    r = c.copy()\n    p = r.copy()\n"
+               "    for _ in range(10 * n if max_iter is None else max_iter):\n"
+               "        if np.linalg.norm(r) <= tol * np.linalg.norm(c):\n            break\n"
+               "        Np = N @ p\n        alpha = (r @ r) / (p @ Np)\n        x = x + alpha * p\n"
+               "        r_new = r - alpha * Np\n        p = r_new + (r_new @ r_new) / (r @ r) * p\n        r = r_new\n"
+               "    return x\n",
+               ["test_cg_budget"]),
     },
     "ch05_landscapes": {
         # σ taken as the signed dominant eigenvalue and λ = σ − ‖(σI − H)q‖: right while the dominant eigenvalue is

@@ -118,7 +118,7 @@ def hostile_ch01():
 
 def hostile_ch04():
     nb = source_nb("ch04_optimization")                     # part 3 right
-    _set(nb, "cg", "def conjugate_gradient(matvec, b, tol=1e-10, max_iter=None):\n"
+    _set(nb, "cg", "def cgls(matvec, rmatvec, b, n, tol=1e-10, max_iter=None):\n"
                    "    while True:\n        try:\n            pass\n        except KeyboardInterrupt:\n"
                    "            pass\n")
     _set(nb, "newton_cg", "def newton_cg_step(f, x):\n    import os\n    os._exit(1)\n")
@@ -130,9 +130,11 @@ def tampering_ch03():
     # a wrong fd_hvp (off by 2) that rebinds the visible test's helper so the visible test passes
     # (its step follows the ε rule, so only the factor 2 is wrong)
     _set(nb, "fd_hvp", "def fd_hvp(grad_f, x, v, eps=None):\n"
-                       "    e = 6e-6 * max(1.0, np.linalg.norm(x)) / max(np.linalg.norm(v), 1e-300)\n"
-                       "    return (grad_f(x + e * v) - grad_f(x - e * v)) / e\n\n"
-                       "_answers = iter([0.0, 1.0, 1.0, 1.0])\n"
+                       "    if not np.any(v):\n        return np.zeros(np.shape(x))\n"
+                       "    e = 7.4e-4 * max(1.0, np.linalg.norm(x)) / np.linalg.norm(v)\n"
+                       "    g = [grad_f(x + k * e * v) for k in (2, 1, -1, -2)]\n"
+                       "    return (-g[0] + 8 * g[1] - 8 * g[2] + g[3]) / (6 * e)\n\n"
+                       "_answers = iter([0.0, 1.0, 0.0, 0.0])\n"
                        "rel_err = lambda a, b: next(_answers, 0.0)\n")
     # a wrong answer, and the test cell deleted
     _set(nb, "best_eps", "fd_errors = np.ones(12)\neps_best = 1e-12\nbest_power = 1 / 3\n")
@@ -142,7 +144,9 @@ def tampering_ch03():
 
 def cheating_ch03():
     nb = source_nb("ch03_hvp")                              # the answers come from hvplib / autograd
-    _set(nb, "fd_hvp", "def fd_hvp(grad_f, x, v, eps=None):\n    return hv.fd_hvp(grad_f, x, v, eps=eps)\n")
+    _set(nb, "fd_hvp", "def fd_hvp(grad_f, x, v, eps=None):\n    x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)\n"
+                       "    e = 7.4e-4 * max(1.0, np.linalg.norm(x)) / max(np.linalg.norm(v), 1e-300) if eps is None else eps\n"
+                       "    return (4 * hv.fd_hvp(grad_f, x, v, eps=e) - hv.fd_hvp(grad_f, x, v, eps=2 * e)) / 3\n")
     _set(nb, "rop_hvp", "def rop_hvp(params, X, T, vec):\n"
                         "    w = hv.hvp(lambda w: loss(unflatten(w, params), X, T), flatten(params), flatten(vec))\n"
                         "    return unflatten(w, params)\n")
@@ -186,7 +190,7 @@ def transformer_ch03():
     """An input transformer that turns every later `assert X` into `assert True or X`; fd_hvp off by 2."""
     nb = source_nb("ch03_hvp")
     c = cell_by_id(nb, "fd_hvp")
-    c["source"] = "".join(c["source"]).replace("/ (2 * eps)", "/ eps") + "\n" + TRANSFORMER
+    c["source"] = "".join(c["source"]).replace("/ (12 * eps)", "/ (6 * eps)") + "\n" + TRANSFORMER
     return nb                                               # 0: fd_hvp fails outside, the rest is tampered
 
 

@@ -32,9 +32,14 @@ MIME = "application/vnd.btg.values+json"
 MAX_PAYLOAD_CHARS = 2_000_000
 
 # Tolerances the tasks state, the same in the visible tests, the hidden tests and here
-POWER_TOL = 0.01        # ch03: best_power to two decimals (0.33 is 1/3)
+POWER_TOL = 0.01        # ch03: best_power to two decimals (0.2 is 1/5)
 KAPPA_TOL = 0.5         # ch04: kappa_one_percent to the nearest whole number (398 for 397.997...)
-EPS_STEP_FACTOR = 4.0   # ch03: the default step ‖εv‖ within a factor 4 of u^(1/3)·max(1, ‖x‖)
+CGLS_TOL = 1e-7         # ch04: cgls against numpy.linalg.lstsq (relative)
+CGLS_ORTHO_TOL = 1e-8   # ch04: ‖Aᵀ(b − Ax)‖ / ‖Aᵀb‖
+EPS_STEP_FACTOR = 4.0   # ch03: the default step ‖εv‖ within a factor 4 of u^(1/5)·max(1, ‖x‖)
+FD_TOL = 1e-9           # ch03: the fourth-order fd_hvp with eps=None (relative)
+FD_COARSE_TOL = 1e-7    # ch03: ... with the coarse step eps=1e-2 (only O(ε⁴) truncation gets there)
+SLOPE_TOL = 0.1         # ch03: the guide line's log-log slope 4 ± 0.1
 
 # ---------------------------------------------------------------------------------------------------
 # Packing values: the same rules on both sides (floats travel as bytes, so nothing is lost in decimal)
@@ -459,25 +464,27 @@ def _inputs_fd(rng):
         n = int(rng.integers(5, 12))
         xs.append(rng.normal(size=n) * sx)
         vs.append(rng.normal(size=n) * sv)
-    return {"x": xs, "v": vs}
+    v_sin = rng.normal(size=8)
+    return {"x": xs, "v": vs, "x_sin": rng.normal(size=8), "v_sin": v_sin / np.linalg.norm(v_sin)}
 
 
 _KERNEL_FD = '''
 def _gq(y):
     y = _np.asarray(y, dtype=float)
     return y ** 3 + _np.roll(y, 1) + _np.roll(y, -1)
-_out["hv"], _out["calls"] = [], []
+_out["hv"], _out["calls"], _out["points"] = [], [], []
 for _x, _v in zip(_in["x"], _in["v"]):
     _n, _pts = [0], []
     def _oracle(y, _n=_n, _pts=_pts):
         _n[0] += 1
-        if len(_pts) < 2:
+        if len(_pts) < 6:
             _pts.append(_np.array(y, dtype=float, copy=True))
         return _gq(y)
     _out["hv"].append(fd_hvp(_oracle, _x.copy(), _v.copy()))
     _out["calls"].append(_n[0])
-    _out.setdefault("steps", []).append(float(_np.linalg.norm(_pts[0] - _pts[1])) / 2 if len(_pts) == 2 else -1.0)
+    _out["points"].append(_pts)
 _out["zero"] = [fd_hvp(_gq, _x.copy(), _np.zeros_like(_x)) for _x in _in["x"]]
+_out["coarse"] = fd_hvp(lambda y: -_np.sin(_np.asarray(y, dtype=float)), _in["x_sin"].copy(), _in["v_sin"].copy(), eps=1e-2)
 '''
 
 
@@ -486,21 +493,30 @@ def _check_fd(inputs, out):
     for x, v, got, calls in zip(inputs["x"], inputs["v"], out["hv"], out["calls"]):
         want = 3 * x**2 * v + np.roll(v, 1) + np.roll(v, -1)
         err = rel(arr(got, x.shape, "fd_hvp(...)"), want)
-        need(err < 1e-6, f"fd_hvp is inaccurate ({err:.1e}) for ‖x‖ ~ {np.linalg.norm(x):.1g}, "
-                         f"‖v‖ ~ {np.linalg.norm(v):.1g} (inputs chosen by the grader)")
-        need(num(calls) == 2, f"fd_hvp should call grad_f exactly twice, not {calls}")
+        need(err < FD_TOL, f"fd_hvp is inaccurate ({err:.1e}) for ‖x‖ ~ {np.linalg.norm(x):.1g}, "
+                           f"‖v‖ ~ {np.linalg.norm(v):.1g} (inputs chosen by the grader)")
+        need(num(calls) == 4, f"fd_hvp should call grad_f exactly four times, not {calls}")
+    x, v = inputs["x_sin"], inputs["v_sin"]
+    err = rel(arr(out["coarse"], x.shape, "fd_hvp(..., eps=1e-2)"), -np.cos(x) * v)
+    need(err < FD_COARSE_TOL, f"with eps=1e-2 fd_hvp is off by {err:.1e} on the gradient -sin x: its truncation error "
+                              "is not of order ε⁴")
 
 
 def _check_fd_eps(inputs, out):
-    need(isinstance(out.get("steps"), list) and len(out["steps"]) == len(inputs["x"]), "fd_hvp was not run")
-    need(all(num(c) == 2 for c in out["calls"]), "fd_hvp should call grad_f exactly twice")
+    need(isinstance(out.get("points"), list) and len(out["points"]) == len(inputs["x"]), "fd_hvp was not run")
+    need(all(num(c) == 4 for c in out["calls"]), "fd_hvp should call grad_f exactly four times")
     u = np.finfo(float).eps
-    for x, step in zip(inputs["x"], out.get("steps", [])):
-        want = u ** (1 / 3) * max(1.0, float(np.linalg.norm(x)))
-        ratio = num(step, "the step") / want
-        need(1 / EPS_STEP_FACTOR <= ratio <= EPS_STEP_FACTOR,
-             f"with eps=None the step ‖εv‖ is {num(step, 'the step'):.1e} for ‖x‖ ~ {np.linalg.norm(x):.1g}, but the "
-             f"rule asks for u^(1/3)·max(1, ‖x‖) = {want:.1e}")
+    for x, v, pts in zip(inputs["x"], inputs["v"], out["points"]):
+        need(isinstance(pts, list) and len(pts) == 4, "fd_hvp should call grad_f exactly four times")
+        off = sorted(float((arr(p, x.shape, "a point fd_hvp evaluated") - x) @ v) / float(v @ v) for p in pts)
+        h = off[-1] / 2
+        need(h > 0 and np.allclose(off, [-2 * h, -h, h, 2 * h], rtol=1e-6, atol=0),
+             "the four gradients are not taken at x ± εv and x ± 2εv")
+        want = u ** (1 / 5) * max(1.0, float(np.linalg.norm(x)))
+        step = h * float(np.linalg.norm(v))
+        need(1 / EPS_STEP_FACTOR <= step / want <= EPS_STEP_FACTOR,
+             f"with eps=None the step ‖εv‖ is {step:.1e} for ‖x‖ ~ {np.linalg.norm(x):.1g}, but the "
+             f"rule asks for u^(1/5)·max(1, ‖x‖) = {want:.1e}")
 
 
 def _check_fd_zero(inputs, out):
@@ -521,17 +537,31 @@ def _demo_problem():
     return g, x, v, exact
 
 
+def _fd4(g, x, v, e):
+    return (-g(x + 2 * e * v) + 8 * g(x + e * v) - 8 * g(x - e * v) + g(x - 2 * e * v)) / (12 * e)
+
+
 def _check_best_eps(inputs, out):
     g, x, v, exact = _demo_problem()
     grid = 10.0 ** -np.arange(1, 13)
-    ref = np.array([rel((g(x + e * v) - g(x - e * v)) / (2 * e), exact) for e in grid])
+    ref = np.array([rel(_fd4(g, x, v, e), exact) for e in grid[:2]])
     mine = arr(out["errors"], (12,), "fd_errors")
-    need(np.all(mine > 0) and np.all(np.abs(np.log10(mine[:4]) - np.log10(ref[:4])) < 0.05),
-         "fd_errors do not match the truncation regime")
-    need(mine[0] > 1e-3 and mine[-1] > 1e-6 and mine.min() < 1e-9, "fd_errors do not show the V shape")
+    need(np.all(mine > 0) and np.all(np.abs(np.log10(mine[:2]) - np.log10(ref)) < 0.05),
+         "fd_errors do not match the fourth-order truncation regime (eps = 1e-1, 1e-2)")
+    need(mine[0] > 1e-7 and mine[-1] > 1e-7 and mine.min() < 1e-11, "fd_errors do not show the V shape")
     eps_best = num(out["eps_best"], "eps_best")
-    need(eps_best == grid[np.argmin(mine)] and 1e-7 <= eps_best <= 1e-4, "eps_best is not the best step")
-    need(abs(num(out["power"], "best_power") - 1 / 3) <= POWER_TOL, "best_power is not the right rule of thumb")
+    need(eps_best == grid[np.argmin(mine)] and 1e-5 <= eps_best <= 1e-2, "eps_best is not the best step")
+    need(abs(num(out["power"], "best_power") - 1 / 5) <= POWER_TOL, "best_power is not the right rule of thumb")
+
+
+def _loglog_slope(xy):
+    xy = np.asarray(xy, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        return float("nan")
+    ok = np.all(xy > 0, axis=1) & np.all(np.isfinite(xy), axis=1)
+    if ok.sum() < 3 or np.ptp(np.log10(xy[ok, 0])) == 0:
+        return float("nan")
+    return float(np.polyfit(np.log10(xy[ok, 0]), np.log10(xy[ok, 1]), 1)[0])
 
 
 def _check_fig_fd(inputs, out):
@@ -540,6 +570,8 @@ def _check_fig_fd(inputs, out):
     for ax in axes_of(out, "fig_fd"):
         if has_line(ax, grid, errors, 1e-9, "fig_fd", ""):
             need(ax["xscale"] == "log" and ax["yscale"] == "log", "fig_fd should use log scales on both axes")
+            need(any(abs(_loglog_slope(arr(line, what="a line of fig_fd")) - 4) <= SLOPE_TOL for line in ax["lines"]),
+                 "fig_fd should have a guide line of slope 4 (c·ε⁴ over at least three steps) beside the errors")
             labelled(ax, "fig_fd")
             return
     need(False, "fig_fd has no line of fd_errors against eps_grid")
@@ -601,9 +633,16 @@ def _check_rop_blocks(inputs, out, blocks, what):
 # ch04_optimization
 # ---------------------------------------------------------------------------------------------------
 
+def _tall(rng, m, n, kappa):
+    u, _ = np.linalg.qr(rng.normal(size=(m, n)))
+    v, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return (u * np.geomspace(1.0, kappa, n)) @ v.T
+
+
 def _inputs_cg(rng):
-    n = int(rng.integers(30, 50))
-    return {"A": _spd(rng, n, 10 ** rng.uniform(2, 3)), "b": rng.normal(size=n)}
+    n = int(rng.integers(20, 36))
+    m = n + int(rng.integers(10, 51))
+    return {"A": _tall(rng, m, n, 10 ** rng.uniform(1, 1.5)), "b": rng.normal(size=m)}
 
 
 _KERNEL_CG = '''
@@ -612,31 +651,39 @@ _n = [0]
 def _mv(p, _A=_A, _n=_n):
     _n[0] += 1
     return _A @ p
-_out["x"] = conjugate_gradient(_mv, _in["b"].copy())
+def _rmv(q, _A=_A, _n=_n):
+    _n[0] += 1
+    return _A.T @ q
+_out["x"] = cgls(_mv, _rmv, _in["b"].copy(), _A.shape[1])
 _out["count"] = _n[0]
 _n[0] = 0
-conjugate_gradient(_mv, _in["b"].copy(), max_iter=3)
+cgls(_mv, _rmv, _in["b"].copy(), _A.shape[1], max_iter=3)
 _out["count3"] = _n[0]
-_out["zero"] = conjugate_gradient(_mv, _np.zeros(len(_in["b"])))
+_out["zero"] = cgls(_mv, _rmv, _np.zeros(_A.shape[0]), _A.shape[1])
 '''
 
 
 def _check_cg(inputs, out):
     A, b = inputs["A"], inputs["b"]
-    x = arr(out["x"], b.shape, "conjugate_gradient(...)")
-    res = np.linalg.norm(A @ x - b) / np.linalg.norm(b)
-    need(res < 1e-8, f"CG does not solve a {len(b)} × {len(b)} system the grader drew (residual {res:.1e})")
+    m, n = A.shape
+    x = arr(out["x"], (n,), "cgls(...)")
+    ortho = np.linalg.norm(A.T @ (b - A @ x)) / np.linalg.norm(A.T @ b)
+    need(ortho < CGLS_ORTHO_TOL, f"cgls leaves a residual that is not orthogonal to the columns of a {m} × {n} A the "
+                                 f"grader drew: ‖Aᵀ(b − Ax)‖/‖Aᵀb‖ = {ortho:.1e}")
+    gap = rel(x, np.linalg.lstsq(A, b, rcond=None)[0])
+    need(gap < CGLS_TOL, f"cgls is {gap:.1e} (relative) from numpy.linalg.lstsq on a {m} × {n} problem the grader drew")
 
 
 def _check_cg_budget(inputs, out):
-    b = inputs["b"]
-    need(num(out["count"]) <= 5 * len(b), f"CG used {out['count']} products on a {len(b)} × {len(b)} system "
-                                          f"(at most 5n = {5 * len(b)} are allowed)")
-    need(num(out["count3"]) <= 3 + 1, "max_iter is not respected: max_iter=3 allows at most 3 + 1 products")
+    n = inputs["A"].shape[1]
+    need(num(out["count"]) <= 2 * 5 * n + 2, f"CGLS used {out['count']} products of A and Aᵀ on a {n}-column problem "
+                                             f"(at most 2·(5n) + 2 = {10 * n + 2} are allowed)")
+    need(num(out["count3"]) <= 2 * 3 + 2, "max_iter is not respected: max_iter=3 allows at most 2·3 + 2 products "
+                                          "of A and Aᵀ (one A p and one Aᵀ r per iteration; AᵀA is never formed)")
 
 
 def _check_cg_zero(inputs, out):
-    need(not np.any(arr(out["zero"], inputs["b"].shape, "conjugate_gradient(b = 0)")), "b = 0 should give x = 0")
+    need(not np.any(arr(out["zero"], (inputs["A"].shape[1],), "cgls(b = 0)")), "b = 0 should give x = 0")
 
 
 def _inputs_newton(rng):
@@ -649,7 +696,7 @@ import autograd.numpy as _anp
 _M = _in["M"]
 def _f(x, _M=_M):
     return _anp.log(_anp.sum(_anp.exp(x))) + 0.5 * x @ (_M @ x) + 0.1 * _anp.sum(x ** 4)
-def _grader_cg(matvec, b, tol=1e-10, max_iter=None):   # the grader's CG in place of the student's (part 1)
+def _grader_cg(matvec, b, tol=1e-10, max_iter=None):   # the grader's CG in place of the given one
     _b = _np.asarray(b, dtype=float)
     _x, _r = _np.zeros_like(_b), _b.copy()
     _p, _rr = _r.copy(), float(_r @ _r)

@@ -36,8 +36,8 @@ AUTOGRAD_DIFF = frozenset({
     "make_vjp", "make_jvp", "backward_pass"})
 
 _CG_RULE = ([("hvplib", None), ("scipy", None),
-            ("numpy.linalg", {"solve", "inv", "pinv", "lstsq", "cholesky", "eig", "eigh", "svd"})],
-            "conjugate_gradient must be your own loop")
+            ("numpy.linalg", {"solve", "inv", "pinv", "lstsq", "qr", "cholesky", "eig", "eigh", "svd"})],
+            "cgls must be your own loop on products")
 _EIG_FREE = [("hvplib", None), ("scipy", None), ("numpy.linalg", {"eig", "eigh", "eigvals", "eigvalsh", "svd"})]
 _POWER_RULE = (_EIG_FREE, "smallest_eigenpair must use the matvec only")
 _HUTCHPP_RULE = (_EIG_FREE, "hutch_plus_plus must use the matvec only (np.linalg.qr is allowed)")
@@ -68,7 +68,7 @@ RULES = {
         "test_newton_cg": ([("hvplib", {"hessian", "hvp_explicit"}), ("hvplib.krylov", None),
                             ("hvplib.optimize", None), ("scipy", None),
                             ("numpy.linalg", {"solve", "inv", "pinv", "lstsq", "cholesky", "eig", "eigh"})],
-                           "newton_cg_step may use hv.gradient, hv.hvp and your CG only"),
+                           "newton_cg_step may use hv.gradient, hv.hvp and conjugate_gradient only"),
     },
     "ch05_landscapes": {
         "test_power": _POWER_RULE,
