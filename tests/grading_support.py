@@ -44,3 +44,14 @@ def cell_by_id(nb, gid):
 def source_nb(assignment):
     """The instructor's source notebook of ``assignment`` (solutions and hidden tests included), as a dict."""
     return load(EXERCISES / "source" / assignment / f"{assignment}.ipynb")
+
+
+def set_source(nb, gid, source):
+    """Replace the source of the cell with nbgrader grade id ``gid``."""
+    cell_by_id(nb, gid)["source"] = source
+
+
+def append_source(nb, gid, extra):
+    """Append ``extra`` (on a new line) to the cell with nbgrader grade id ``gid``."""
+    c = cell_by_id(nb, gid)
+    c["source"] = "".join(c["source"]) + "\n" + extra

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from grading_support import ROOT, EXERCISES, ASSIGNMENTS, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
+from grading_support import set_source, append_source, ROOT, EXERCISES, ASSIGNMENTS, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import course  # noqa: E402
 
@@ -99,13 +99,7 @@ def test_no_solution_or_hidden_test_line_is_released(assignment):
 # Submissions: good, empty, hostile, tampering, broken
 # ---------------------------------------------------------------------------------------------------
 
-def _set(nb, gid, source):
-    cell_by_id(nb, gid)["source"] = source
-
-
-def _append(nb, gid, extra):
-    c = cell_by_id(nb, gid)
-    c["source"] = "".join(c["source"]) + "\n" + extra
+_set, _append = set_source, append_source  # shared with the other grading tests (grading_support)
 
 
 def hostile_ch01():

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from grading_support import EXERCISES, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
+from grading_support import set_source, append_source, EXERCISES, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import checks, course, handcheck  # noqa: E402
 
@@ -22,13 +22,7 @@ LATER = ["ch06_applications", "ch07_hands_on", "ch08_curvature"]
 TIMEOUT = 20          # seconds per cell
 
 
-def _set(nb, gid, source):
-    cell_by_id(nb, gid)["source"] = source
-
-
-def _append(nb, gid, extra):
-    c = cell_by_id(nb, gid)
-    c["source"] = "".join(c["source"]) + "\n" + extra
+_set, _append = set_source, append_source  # shared with the other grading tests (grading_support)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from grading_support import ROOT, EXERCISES, ASSIGNMENTS, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
+from grading_support import set_source, append_source, ROOT, EXERCISES, ASSIGNMENTS, load, grade_id, cell_by_id, source_nb  # noqa: F401  (puts exercises/ on sys.path)
 
 from grading import course  # noqa: E402
 
@@ -26,13 +26,7 @@ SECRET = "root-only secret 91c2"      # in a root-only file a submission links t
 
 
 
-def _set(nb, gid, source):
-    cell_by_id(nb, gid)["source"] = source
-
-
-def _append(nb, gid, extra):
-    c = cell_by_id(nb, gid)
-    c["source"] = "".join(c["source"]) + "\n" + extra
+_set, _append = set_source, append_source  # shared with the other grading tests (grading_support)
 
 
 def _code(source, metadata=None, cell_id=None):
