@@ -242,6 +242,16 @@ WRONG_MORE = {
         # hvplib's truncated_cg exit pasted: steepest descent scaled by the curvature, (gᵀg / |gᵀHg|)·(−g)
         ("newton_cg", _STEP.replace("return -g if j == 0 else p", "return -g * (g @ g) / abs(dHd) if j == 0 else p"),
          ["test_newton_cg_negative"]),
+        # the chapter's CG (r = b − Ax, no curvature test) called with b = −g and rtol = η: right on positive definite
+        # Hessians (the forcing term is its stopping test), wrong where the curvature is negative
+        ("newton_cg", "def inexact_newton_step(hvp, g, eta, max_iter=None):\n    b = -np.asarray(g, dtype=float)\n"
+                      "    x, r = np.zeros_like(b), b.copy()\n    p, rr = r.copy(), r @ r\n"
+                      "    for _ in range(max_iter or 10 * b.size):\n"
+                      "        if np.sqrt(rr) <= eta * np.linalg.norm(b):\n            break\n"
+                      "        Ap = np.asarray(hvp(p))\n        alpha = rr / (p @ Ap)\n"
+                      "        x, r = x + alpha * p, r - alpha * Ap\n        rr, rr_old = r @ r, rr\n"
+                      "        p = r + (rr / rr_old) * p\n    return x\n",
+         ["test_newton_cg_negative"]),
         # a sign error: CG on H p = +g (d₀ = +g, r = g − Hp), the chapter's b − Ax with b = g
         ("newton_cg", _STEP.replace("p, r, d = np.zeros_like(g), g.copy(), -g", "p, r, d = np.zeros_like(g), g.copy(), g.copy()")
                            .replace("r_new = r + alpha * Hd", "r_new = r - alpha * Hd")
