@@ -386,7 +386,7 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
         totals[key] = totals.get(key, 0.0) + float(r["points"])
     full = {a: sum(points for _, points in course.source_parts(a)[a]) for a in ASSIGNMENTS}
     assert all(totals[("solution", a)] == full[a] for a in ASSIGNMENTS)
-    assert totals[("hostile", "ch01_definition")] == 5   # gradient 1 + 1, plot 1 + 1, written 1
+    assert totals[("hostile", "ch01_definition")] == 3   # gradient 1 + 1, written 1 (the plot meets its np = None)
     # tamperer: fd_hvp (its accuracy part) and best ε 0; fd_hvp's ε rule and v = 0 parts, the plot of its own
     # errors, the written part and rop_hvp are right (1 + 1 + 2 + 1 + 6)
     assert totals[("tamperer", "ch03_hvp")] == 11

@@ -206,9 +206,8 @@ def check_null5(inputs, out):
 def check_nature5(inputs, out):
     for (p, q, r, k, m), verdict in _got5(inputs, out, "nature"):
         want = nature5(p, q, r, k, m)
-        need(isinstance(verdict, str) and verdict.strip().lower() in VERDICTS,
-             f"nature should return one of {list(VERDICTS)}")
-        need(verdict.strip().lower() == want,
+        need(isinstance(verdict, str) and verdict in VERDICTS, f"nature should return one of {list(VERDICTS)}")
+        need(verdict == want,
              f"nature is wrong for p = {p:.3g}, q = {q:.3g}, r = {r:.3g}, k = {k:.3g}, m = {m:.3g} (the grader's "
              "coefficients): what are the signs of the other two eigenvalues, and what does f do along the null "
              "direction?")
