@@ -89,7 +89,7 @@ def generator_ch02():
                       "return (float(np.linalg.det(H[:k, :k])) for k in range(1, H.shape[0] + 1))")
     assert "return (float" in src
     cell_by_id(nb, "sylvester")["source"] = src
-    return nb                                                      # 10
+    return nb                                                      # full marks
 
 
 def link_reader_ch02():
@@ -363,7 +363,7 @@ def test_private_attributes_gc_and_stray_metadata_are_honest_work(run):
 
 def test_a_generator_of_right_values_passes_like_the_visible_tests(run):
     row = parts(run, "generator", "ch02_curvature")["test_sylvester"]
-    assert (row.status, row.points) == ("passed", 2.0), row.feedback
+    assert (row.status, row.points) == ("passed", 1.0), row.feedback
 
 
 def test_links_are_not_followed_and_special_files_not_read(run):
