@@ -53,18 +53,50 @@ VARIANTS = {
                   "                 for t in (0.1, 0.05, 0.025)]\n"
                   "error_order = np.round(np.log2(taylor_errors[1] / taylor_errors[2]))   # np.float64(3.0)\n",
         "q_symmetry": "q_symmetry = ' (B) '\n",
+        # the models from the student's own gradient_f / hessian_f, lists, the points reversed, the guides as
+        # scatters over four steps, pyplot's state interface, an Axes for the figure
+        "fig_taylor": "g_p, H_p = gradient_f(p_plot, a_plot, b_plot), np.array(hessian_f(p_plot, a_plot, b_plot))\n"
+                      "ts = list(t_plot[::-1])\n"
+                      "lin = [abs(f_plot(p_plot + t * u_plot) - f_plot(p_plot) - t * np.dot(g_p, u_plot)) for t in ts]\n"
+                      "quad = [abs(f_plot(p_plot + t * u_plot) - f_plot(p_plot) - t * np.dot(g_p, u_plot)\n"
+                      "            - t * t * (u_plot @ H_p @ u_plot) / 2) for t in ts]\n"
+                      "plt.figure()\nplt.plot(ts, lin, label='linear model')\nplt.plot(ts, quad, label='quadratic model')\n"
+                      "big = np.array(ts[-4:])\nplt.scatter(big, 0.5 * big ** 2, marker='x')\n"
+                      "plt.scatter(big, 0.2 * big ** 3, marker='+')\n"
+                      "plt.xscale('log')\nplt.yscale('log')\nplt.xlabel('t')\nplt.ylabel('|f - m|')\n"
+                      "plt.title('orders')\nplt.legend()\nfig_taylor = plt.gca()\n",
     },
     "ch02_curvature": {
-        "curvatures": "eig_U = sorted(np.linalg.eigvals(np.array([[8.0, -3.0], [-3.0, 14.0]])).real.tolist())\n"
-                      "long_axis = -np.linalg.eigh(np.array([[26.0, -10.0], [-10.0, 26.0]]))[1][:, 0]   # other sign\n",
+        # the closed form a + b ∓ √((a − b)² + c²) as a list; the semi-axis from A = H/2 and the other sign, a tuple
+        "curvatures": "def curvatures(a, b, c):\n    root = np.hypot(a - b, c)\n    return [a + b - root, a + b + root]\n\n\n"
+                      "def long_semi_axis(a, b, c, level):\n    mu, vecs = np.linalg.eigh([[a, c / 2], [c / 2, b]])\n"
+                      "    return np.float64(np.sqrt(level / mu[0])), list(-vecs[:, 0])\n",
         "classify": "def classify(H, tol=1e-8):\n    lam = np.linalg.eigvalsh(np.asarray(H, dtype=float))\n"
                     "    cut = tol * max(1.0, np.abs(lam).max())\n"
                     "    signs = {int(np.sign(l)) if abs(l) > cut else 0 for l in lam}\n"
                     "    if {1, -1} <= signs:\n        return 'saddle'\n"
                     "    return {frozenset({1}): 'minimum', frozenset({-1}): 'maximum'}.get(frozenset(signs), 'inconclusive')\n",
+        # minors as an array; the thresholds as NumPy scalars from the roots of D3 = s³ − 2s
         "sylvester": "def leading_minors(H):\n    H = np.asarray(H, dtype=float)\n"
                      "    return np.array([np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1)])\n\n"
-                     "definiteness = 'negative definite'\nf_is = 'strictly concave'\n",
+                     "roots = np.roots([1.0, 0.0, -2.0, 0.0])\ns_convex = roots.real.max()\ns_concave = roots.real.min()\n",
+        # the Hessian as nested lists, the null direction from eigh (the other sign), the verdict from f itself along
+        # ±t·v at t = 0.01 (numbers, not the derivation)
+        "degenerate3": "def hessian_origin(p, q, r):\n    return [[2 * p, 0, 0], [0, 2 * q, 2 * r], [0, 2 * r, 2 * r * r / q]]\n\n\n"
+                       "def null_direction(p, q, r):\n    lam, vecs = np.linalg.eigh(np.array(hessian_origin(p, q, r), dtype=float))\n"
+                       "    return -vecs[:, np.argmin(np.abs(lam))]\n\n\n"
+                       "def nature(p, q, r, k, m):\n    lam = np.linalg.eigvalsh(np.array(hessian_origin(p, q, r), dtype=float))\n"
+                       "    big = lam[np.abs(lam) > 1e-9]\n    if big.min() < 0 < big.max():\n        return 'saddle'\n"
+                       "    v = np.asarray(null_direction(p, q, r))\n"
+                       "    ends = [f5(s * 0.01 * v, p, q, r, k, m) for s in (1.0, -1.0)]\n"
+                       "    if ends[0] * ends[1] < 0:\n        return 'saddle'\n"
+                       "    if np.sign(ends[0]) == np.sign(big[0]):\n        return 'minimum' if big[0] > 0 else 'maximum'\n"
+                       "    return 'saddle'\n",
+        # the stiff line first, as a scatter, with −w and −v; pyplot's state interface; an Axes for the figure
+        "fig_null": "H5 = np.array(hessian_origin(1.0, 2.0, -2.0), dtype=float)\nlam5, vecs5 = np.linalg.eigh(H5)\n"
+                    "plt.figure()\nplt.scatter(t5, [f5(-t * vecs5[:, 2], **p5) for t in t5], label='stiff')\n"
+                    "plt.plot(t5, [f5(-t * np.asarray(null_direction(1.0, 2.0, -2.0)), **p5) for t in t5], label='null')\n"
+                    "plt.xlabel('t')\nplt.ylabel('f')\nplt.title('two lines')\nplt.legend()\nfig_null = plt.gca()\n",
     },
     "ch03_hvp": {
         # Richardson extrapolation of two central differences, (4 D(ε) − D(2ε)) / 3 (the same weights, another
@@ -158,9 +190,51 @@ _STEP = ("def inexact_newton_step(hvp, g, eta, max_iter=None):\n    g = np.asarr
          "        r_new = r + alpha * Hd\n        if np.linalg.norm(r_new) <= target:\n            return p\n"
          "        d = -r_new + (r_new @ r_new) / (r @ r) * d\n        r = r_new\n    return p\n")
 
+# ch02's answers as the solutions write them (the wrong answers below change one thing each)
+CURVATURES = ("def curvatures(a, b, c):\n    H = np.array([[2.0 * a, c], [c, 2.0 * b]])\n    return np.linalg.eigvalsh(H)\n\n\n"
+              "def long_semi_axis(a, b, c, level):\n    lam, vecs = np.linalg.eigh(np.array([[2.0 * a, c], [c, 2.0 * b]]))\n"
+              "    return np.sqrt(2.0 * level / lam[0]), vecs[:, 0]\n")
+SYLVESTER = ("def leading_minors(H):\n    H = np.asarray(H, dtype=float)\n"
+             "    return [float(np.linalg.det(H[:k, :k])) for k in range(1, H.shape[0] + 1)]\n\n\n"
+             "s_convex = np.sqrt(2.0)\ns_concave = -np.sqrt(2.0)\n")
+DEGENERATE3 = ("def hessian_origin(p, q, r):\n    return np.array([[2.0 * p, 0.0, 0.0],\n"
+               "                     [0.0, 2.0 * q, 2.0 * r],\n                     [0.0, 2.0 * r, 2.0 * r**2 / q]])\n\n\n"
+               "def null_direction(p, q, r):\n    v = np.array([0.0, -r, q])\n    return v / np.linalg.norm(v)\n\n\n"
+               "def nature(p, q, r, k, m):\n    if p * q < 0:\n        return 'saddle'\n    if k != 0:\n        return 'saddle'\n"
+               "    if np.sign(m) == np.sign(q):\n        return 'minimum' if q > 0 else 'maximum'\n    return 'saddle'\n")
+FIG_NULL = ("lam5, vecs5 = np.linalg.eigh(autograd.hessian(lambda w: f5(w, **p5))(np.zeros(3)))\n"
+            "v5 = vecs5[:, 0]\nw5 = vecs5[:, -1]\nfig_null, ax = plt.subplots()\n"
+            "ax.plot(t5, [f5(t * v5, **p5) for t in t5], label='v')\nax.plot(t5, [f5(t * w5, **p5) for t in t5], label='w')\n"
+            "ax.set_xlabel('t')\nax.set_ylabel('f')\nax.set_title('f along v and w')\nax.legend()\n")
+
+# ch01's plot, with the second-order term's factor {half} (0.5 is right)
+FIG_TAYLOR = ("g_p, H_p = autograd.grad(f_plot)(p_plot), autograd.hessian(f_plot)(p_plot)\n"
+              "e1 = np.array([abs(f_plot(p_plot + t * u_plot) - f_plot(p_plot) - t * g_p @ u_plot) for t in t_plot])\n"
+              "e2 = np.array([abs(f_plot(p_plot + t * u_plot) - f_plot(p_plot) - t * g_p @ u_plot\n"
+              "                   - {half} * t ** 2 * u_plot @ H_p @ u_plot) for t in t_plot])\n"
+              "fig_taylor, ax = plt.subplots()\nax.loglog(t_plot, e1, label='e1')\nax.loglog(t_plot, e2, label='e2')\n"
+              "ax.loglog(t_plot, e1[0] * (t_plot / 0.4) ** 2, '--')\nax.loglog(t_plot, e2[0] * (t_plot / 0.4) ** 3, '--')\n"
+              "ax.set_xlabel('t')\nax.set_ylabel('error')\nax.set_title('models')\nax.legend()\n")
+
 # answer cell -> (wrong answer, the parts it must fail)
 WRONG = {
+    "ch01_definition": {
+        # ∂f/∂z without the factor x of the chain rule: x and y components right
+        "gradient_f": ("def gradient_f(p, a, b):\n    x, y, z = p\n    e = np.exp(y * z)\n"
+                       "    return np.array([a * e + b * y**2 * np.cos(x), a * x * z * e + 2 * b * y * np.sin(x), a * y * e])\n",
+                       ["test_gradient_yz"]),
+        # the second-order model without the ½: e2 of order t², the guides and labels right
+        "fig_taylor": (FIG_TAYLOR.format(half="1.0"), ["test_fig_taylor"]),
+    },
     "ch02_curvature": {
+        # the semi-axis from H instead of A = H/2 (r² λ_min = level): too short by √2
+        "curvatures": (CURVATURES.replace("np.sqrt(2.0 * level / lam[0])", "np.sqrt(level / lam[0])"), ["test_long_axis"]),
+        # only D1 and D2 checked (s > 1, s < −1)
+        "sylvester": (SYLVESTER.replace("np.sqrt(2.0)", "1.0"), ["test_sylvester_family"]),
+        # the cubic term ignored: the quartic decides every semidefinite case
+        "degenerate3": (DEGENERATE3.replace("if k != 0:", "if False:"), ["test_nature"]),
+        # v not normalised: f(t·(0, −r, q))
+        "fig_null": (FIG_NULL.replace("v5 = vecs5[:, 0]", "v5 = np.array([0.0, 2.0, 2.0])"), ["test_fig_null"]),
         "degenerate": ("H0 = np.zeros((2, 2))\ntest_says = {'x4+y4': classify(H0), 'x4-y4': classify(H0)}\n"
                        "truth = {'x4+y4': 'minimum', 'x4-y4': 'inconclusive'}\n", ["test_degenerate"]),
     },
@@ -257,6 +331,48 @@ WRONG_MORE = {
                            .replace("r_new = r + alpha * Hd", "r_new = r - alpha * Hd")
                            .replace("d = -r_new +", "d = r_new +"),
          ["test_newton_cg", "test_newton_cg_budget", "test_newton_cg_negative"]),
+    ],
+    "ch02_curvature": [
+        # the Hessian taken as [[a, c/2], [c/2, b]] (the matrix of the form, half the Hessian)
+        ("curvatures", CURVATURES.replace("[[2.0 * a, c], [c, 2.0 * b]])\n    return", "[[a, c / 2], [c / 2, b]])\n    return"),
+         ["test_curvatures"]),
+        # the long axis along the largest curvature
+        ("curvatures", CURVATURES.replace("lam[0]), vecs[:, 0]", "lam[1]), vecs[:, 1]"), ["test_long_axis"]),
+        # trailing minors (bottom-right blocks)
+        ("sylvester", SYLVESTER.replace("H[:k, :k]", "H[-k:, -k:]"), ["test_sylvester"]),
+        # a sign slip: concave for s < +√2
+        ("sylvester", SYLVESTER.replace("s_concave = -np.sqrt(2.0)", "s_concave = np.sqrt(2.0)"), ["test_sylvester_family"]),
+        # s taken as r instead of r²/q
+        ("degenerate3", DEGENERATE3.replace("2.0 * r**2 / q", "2.0 * r"), ["test_hessian_origin"]),
+        # the 2 of 2r·yz dropped
+        ("degenerate3", DEGENERATE3.replace("[0.0, 2.0 * q, 2.0 * r],\n                     [0.0, 2.0 * r,",
+                                            "[0.0, 2.0 * q, r],\n                     [0.0, r,"), ["test_hessian_origin"]),
+        # a sign slip in the null direction, and one left unnormalised
+        ("degenerate3", DEGENERATE3.replace("v = np.array([0.0, -r, q])", "v = np.array([0.0, r, q])"), ["test_null_direction"]),
+        ("degenerate3", DEGENERATE3.replace("return v / np.linalg.norm(v)", "return v"), ["test_null_direction"]),
+        # the indefinite case forgotten: the null direction decides everything
+        ("degenerate3", DEGENERATE3.replace("if p * q < 0:", "if False:"), ["test_nature"]),
+        # no legend; w the eigenvector of the middle eigenvalue
+        ("fig_null", FIG_NULL.replace("ax.legend()\n", ""), ["test_fig_null"]),
+        ("fig_null", FIG_NULL.replace("vecs5[:, -1]", "vecs5[:, 1]"), ["test_fig_null"]),
+    ],
+    "ch01_definition": [
+        # ∂f/∂x with the derivative of sin x taken as −cos x
+        ("gradient_f", "def gradient_f(p, a, b):\n    x, y, z = p\n    e = np.exp(y * z)\n"
+                       "    return np.array([a * e - b * y**2 * np.cos(x), a * x * z * e + 2 * b * y * np.sin(x), a * x * y * e])\n",
+         ["test_gradient_f"]),
+        # ∂f/∂y without the 2 of y²
+        ("gradient_f", "def gradient_f(p, a, b):\n    x, y, z = p\n    e = np.exp(y * z)\n"
+                       "    return np.array([a * e + b * y**2 * np.cos(x), a * x * z * e + b * y * np.sin(x), a * x * y * e])\n",
+         ["test_gradient_yz"]),
+        # the step along (2, −1, 2), not the unit vector u_plot
+        ("fig_taylor", FIG_TAYLOR.format(half="0.5").replace("u_plot", "(3 * u_plot)"), ["test_fig_taylor"]),
+        # guides of slopes 1 and 2 (the orders of the models, not of their errors), linear axes
+        ("fig_taylor", FIG_TAYLOR.format(half="0.5").replace("0.4) ** 2", "0.4) ** 1").replace("0.4) ** 3", "0.4) ** 2")
+                                                      .replace("ax.loglog", "ax.plot"), ["test_fig_taylor_style"]),
+        # no legend and no title
+        ("fig_taylor", FIG_TAYLOR.format(half="0.5").replace("ax.legend()", "").replace("ax.set_title('models')", ""),
+         ["test_fig_taylor_style"]),
     ],
     "ch05_landscapes": [
         # plain power iteration: the eigenvalue of largest magnitude, right only when that one is negative

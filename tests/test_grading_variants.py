@@ -140,7 +140,8 @@ def test_every_hidden_assert_has_a_message(assignment):
 # the answers the issue found printed by a visible test (on success) or spelled out in its messages
 GIVEN_AWAY = {
     "ch01_definition": [r"1 \+ d_x \+ d_y", r"like t\^3", r"O\(‖d‖³\)", r"2xy·e", r"\(2x \+ 4xy²\)"],
-    "ch02_curvature": [r"\[\[8, -3\], \[-3, 14\]\]", r"are \[-3, 5\]", r"so f is strictly concave"],
+    "ch02_curvature": [r"\[\[8, -3\], \[-3, 14\]\]", r"are \[-3, 5\]", r"so f is strictly concave", r"sqrt\(2",
+                       r"2 \*\* 0\.5", r"\[0\.0, -r, q\]", r"2 \* level"],
     "ch04_optimization": [r"= 55", r"398"],
     "ch05_landscapes": [r"spans \[", r"the largest eigenvalue is \{"],
 }

@@ -86,4 +86,4 @@ def test_the_commands_work_from_the_repository_root(command):
     done = subprocess.run([*command, nb, "--seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Self-check of ch02_curvature (fresh inputs, seed 1)" in done.stdout
-    assert "total                      11 / 11" in done.stdout
+    assert "total                      13 / 13" in done.stdout

@@ -341,6 +341,8 @@ def _check_abc(ref, shape, name, entries=None, what="", symmetric=False):
 
 _OFF_DIAGONAL = ~np.eye(3, dtype=bool)
 
+from . import checks_ch01_definition as _ch01  # noqa: E402  (issue 21: the per-component gradient, the plot)
+
 
 def _check_taylor(inputs, out):
     need(abs(num(out["g0"], "g0") - 1.0) < 1e-9, "g0 is not g(1, 0) = 1")
@@ -364,12 +366,9 @@ def _check_errors(inputs, out):
 # ch02_curvature
 # ---------------------------------------------------------------------------------------------------
 
-def _check_curvatures(inputs, out):
-    e = np.sort(arr(out["eig_U"], (2,), "eig_U"))
-    need(np.max(np.abs(e - [11 - 3 * 2**0.5, 11 + 3 * 2**0.5])) < 1e-9, "eig_U are not the eigenvalues of U's Hessian")
-    a = arr(out["axis"], (2,), "long_axis")
-    need(abs(np.linalg.norm(a) - 1) < 1e-8 and abs(abs(a @ [2**-0.5, 2**-0.5]) - 1) < 1e-8,
-         "long_axis is not the unit vector along the long axis")
+from . import checks_ch02_curvature as _ch02  # noqa: E402  (issue 21: parameterised parts 1 and 4, part 5, the plot)
+
+_CH02 = _ch02.parts()
 
 
 _CLASSIFY_FIXED = [
@@ -426,26 +425,6 @@ def _check_degenerate(inputs, out):
         v == "inconclusive" and isinstance(v, str) for v in says.values()), "test_says is not inconclusive for both")
     need(isinstance(truth, dict) and truth.get("x4+y4") == "minimum" and truth.get("x4-y4") == "saddle",
          "truth is wrong")
-
-
-def _inputs_sylvester(rng):
-    mats = [np.array([[-3.0, 1.0], [1.0, -2.0]]), np.array([[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]])]
-    for n in (3, 4, 5):
-        B = rng.normal(size=(n, n))
-        mats.append(B + B.T)
-    return {"H": mats}
-
-
-def _check_sylvester(inputs, out):
-    got = out["minors"]
-    need(isinstance(got, list) and len(got) == len(inputs["H"]), "leading_minors was not run on the grader's matrices")
-    for m, H in zip(got, inputs["H"]):
-        want = [np.linalg.det(H[:k, :k]) for k in range(1, len(H) + 1)]
-        m = arr(m, (len(H),), "leading_minors(H)")
-        need(all(abs(a - b) < 1e-9 * (1 + abs(b)) for a, b in zip(m, want)),
-             f"leading_minors is wrong on a {len(H)} × {len(H)} matrix")
-    need(out["definiteness"] == "negative definite" and out["f_is"] == "strictly concave",
-         "definiteness / f_is are wrong")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -857,7 +836,11 @@ from .checks_ch04_optimization import PARTS as CH04_NEWTON_CG  # noqa: E402
 
 CHECKS = {
     "ch01_definition": {
-        "test_gradient_f": Part(_CALL_ABC.format(fn="gradient_f"), _check_abc(_grad_f, (3,), "gradient_f"), _points_abc),
+        "test_gradient_f": Part(_CALL_ABC.format(fn="gradient_f"),
+                                _check_abc(_grad_f, (3,), "gradient_f", _ch01.GRADIENT_X, "(∂f/∂x) "), _points_abc),
+        "test_gradient_yz": Part(_CALL_ABC.format(fn="gradient_f"),
+                                 _check_abc(_grad_f, (3,), "gradient_f", _ch01.GRADIENT_YZ, "(∂f/∂y or ∂f/∂z) "),
+                                 _points_abc),
         "test_hessian_f": Part(_CALL_ABC.format(fn="hessian_f"),
                                _check_abc(_hess_f, (3, 3), "hessian_f", _OFF_DIAGONAL, "(a mixed partial) ", True),
                                _points_abc),
@@ -867,18 +850,20 @@ CHECKS = {
         "test_taylor": Part('_out.update(g0=g0, grad=grad_g0, H=H_g0, m=[taylor_model(d.copy()) for d in _in["D"]])',
                             _check_taylor, lambda rng: {"D": rng.normal(size=(6, 2))}),
         "test_errors": Part('_out.update(errors=taylor_errors, order=error_order)', _check_errors),
+        **_ch01.fig_taylor_parts(_grad_f, _hess_f),
         "test_q_symmetry": choice("q_symmetry", "b"),
     },
     "ch02_curvature": {
-        "test_curvatures": Part('_out.update(eig_U=eig_U, axis=long_axis)', _check_curvatures),
+        "test_curvatures": _CH02["test_curvatures"],
+        "test_long_axis": _CH02["test_long_axis"],
         "test_classify": Part('_out["labels"] = [classify(H.copy()) for H in _in["H"]]', _check_classify,
                               _inputs_classify),
         "test_classify_edge": Part('_out["labels"] = [classify(H.copy()) for H in _in["H"]]', _check_classify,
                                    _inputs_classify_edge),
         "test_degenerate": Part('_out.update(says=dict(test_says), truth=dict(truth))', _check_degenerate),
         "test_q_degenerate": choice("q_degenerate", "c"),
-        "test_sylvester": Part('_out.update(minors=[leading_minors(H.copy()) for H in _in["H"]], '
-                               'definiteness=definiteness, f_is=f_is)', _check_sylvester, _inputs_sylvester),
+        **{gid: _CH02[gid] for gid in ("test_sylvester", "test_sylvester_family", "test_hessian_origin",
+                                       "test_null_direction", "test_nature", "test_fig_null")},
     },
     "ch03_hvp": {
         "test_fd_hvp": Part(_KERNEL_FD, _check_fd, _inputs_fd),

@@ -48,11 +48,18 @@ RULES = {
     "ch01_definition": {
         "test_hessian_diag": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "hessian_f must be written by hand"),
         "test_gradient_f": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "gradient_f must be written by hand"),
+        "test_gradient_yz": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "gradient_f must be written by hand"),
         "test_hessian_f": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "hessian_f must be written by hand"),
     },
     "ch02_curvature": {
+        "test_curvatures": ([("hvplib", None)], "curvatures must not call hvplib"),
+        "test_long_axis": ([("hvplib", None)], "long_semi_axis must not call hvplib"),
         "test_classify": ([("hvplib", None)], "classify must not call hvplib"),
         "test_classify_edge": ([("hvplib", None)], "classify must not call hvplib"),
+        "test_sylvester": ([("hvplib", None)], "leading_minors must not call hvplib"),
+        "test_hessian_origin": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "hessian_origin must be written by hand"),
+        "test_null_direction": ([("hvplib", None)], "null_direction must not call hvplib"),
+        "test_nature": ([("hvplib", None)], "nature must not call hvplib"),
     },
     "ch03_hvp": {
         "test_fd_hvp": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "fd_hvp must not call hvplib/autograd"),
