@@ -35,6 +35,13 @@ HONEST_CODE = {
 _CLASS_AND_GC = ("\n\nimport gc\ngc.collect()\n\n\nclass _Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
                  "    def tick(self):\n        self.__n += 1\n        return self.__n\n")
 
+# ch03 Part 4 (Pearlmutter's trick with autograd): the solution's two functions, for the wrong answers
+# that change only one of them
+_P_SOL = ("def pearlmutter_hvp(f, x, v):\n    grad_f = autograd.grad(f)\n"
+          "    return autograd.grad(lambda y: anp.sum(grad_f(y) * v))(x)\n\n\n")
+_C_SOL = ("def curvature_gradient(f, x, v):\n"
+          "    return autograd.grad(lambda y: anp.sum(pearlmutter_hvp(f, y, v) * v))(x)\n")
+
 VARIANTS = {
     "ch01_definition": {
         # anp arithmetic, a list, and ordinary code the tamper scan must leave alone
@@ -90,6 +97,14 @@ VARIANTS = {
                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
                    "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = s * (1 - s) * RA * E1 + s * RE1\n"
                    "    return [RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0)]\n",
+        # forward over reverse (make_jvp of grad), arrays copied; the curvature vᵀHv by forward over forward,
+        # then one reverse pass (not through pearlmutter_hvp); nested lists out
+        "pearlmutter": ("def pearlmutter_hvp(f, x, v):\n    x, v = np.array(x, dtype=float), np.array(v, dtype=float)\n"
+                       "    return autograd.make_jvp(autograd.grad(f))(x)(v)[1]       # forward over reverse\n\n\n"
+                       "def curvature_gradient(f, x, v):\n"
+                       "    along_v = lambda z: autograd.make_jvp(f)(z)(v)[1]              # ∇f(z)ᵀv, forward mode\n"
+                       "    curvature = lambda y: autograd.make_jvp(along_v)(y)(v)[1]       # vᵀH(y)v, forward over forward\n"
+                       "    return autograd.grad(curvature)(np.array(x, dtype=float)).tolist()   # nested lists\n"),
     },
     "ch04_optimization": {
         # CGNR: s = Aᵀb − AᵀA x updated by w = Aᵀ(A p), a textbook r0 = b − A x0 (one product more), a list out
@@ -150,6 +165,10 @@ WRONG = {
                    "    g = [np.asarray(grad_f(x + k * eps * v)) for k in (1, -1, 2, -2)]\n"
                    "    return 0.5 * ((g[0] - g[1]) / (2 * eps) + (g[2] - g[3]) / (4 * eps))\n",
                    ["test_fd_hvp", "test_best_eps"]),
+        # Part 4, an ordering error: differentiated with respect to v instead of x, it returns ∇f(x), not Hv
+        "pearlmutter": ("def pearlmutter_hvp(f, x, v):\n"
+                        "    return autograd.grad(lambda w: anp.sum(autograd.grad(f)(x) * w))(v)\n\n\n" + _C_SOL,
+                        ["test_pearlmutter", "test_pearlmutter_cost"]),
     },
     "ch04_optimization": {
         # CGLS that forms AᵀA from 2n products, then runs CG on it: right x, but the budget and max_iter are broken
@@ -185,6 +204,33 @@ WRONG = {
 # more wrong answers for one cell, checked by the outside checks only (the grader run takes one per cell):
 # assignment -> [(answer cell, wrong answer, the parts it must fail)]
 WRONG_MORE = {
+    "ch03_hvp": [
+        # the chapter's cell pasted: anp.dot(∇f, v) is a matrix product for a matrix argument, not ⟨∇f, V⟩
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    grad_f = autograd.grad(f)\n"
+                        "    return autograd.grad(lambda y: anp.dot(grad_f(y), v))(x)\n\n\n" + _C_SOL,
+         ["test_pearlmutter"]),
+        # Part 1's fourth-order difference: a few passes, but its round-off (∝ ‖∇f‖) misses 1e-10
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    return fd_hvp(autograd.grad(f), x, v)\n\n\n" + _C_SOL,
+         ["test_pearlmutter"]),
+        # the dense Hessian (n reverse passes) times v: exact, but 10^5 passes at n = 10^5 (80 GB)
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    x = np.asarray(x, dtype=float)\n"
+                        "    H = autograd.jacobian(autograd.grad(f))(x).reshape(x.size, x.size)\n"
+                        "    return (H @ np.ravel(v)).reshape(x.shape)\n\n\n" + _C_SOL,
+         ["test_pearlmutter_cost"]),
+        # the HVP taken at the fixed x, outside the traced function: "detached", its gradient is 0
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n    hv_x = pearlmutter_hvp(f, x, v)\n"
+                                 "    return autograd.grad(lambda y: anp.sum(hv_x * v))(x)\n",
+         ["test_curvature_gradient"]),
+        # nested in the wrong place: H(Hv), not ∇(vᵀHv)
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n"
+                                 "    return pearlmutter_hvp(f, x, pearlmutter_hvp(f, x, v))\n",
+         ["test_curvature_gradient"]),
+        # a central difference of exact HVPs along v: cheap, but its round-off (∝ ‖Hv‖) misses 1e-9
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n    x, v = np.asarray(x, float), np.asarray(v, float)\n"
+                                 "    h = 1e-4 * max(1.0, np.linalg.norm(x)) / np.linalg.norm(v)\n"
+                                 "    return (pearlmutter_hvp(f, x + h * v, v) - pearlmutter_hvp(f, x - h * v, v)) / (2 * h)\n",
+         ["test_curvature_gradient"]),
+    ],
     "ch05_landscapes": [
         # plain power iteration: the eigenvalue of largest magnitude, right only when that one is negative
         ("power", "def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
