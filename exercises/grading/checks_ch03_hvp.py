@@ -13,7 +13,7 @@ import numpy as np
 from .checks import CheckFailed, Part, arr, need, num, rel
 
 __all__ = ["HVP_TOL", "THIRD_TOL", "BIG_TOL", "HVP_PASSES", "THIRD_PASSES", "BIG_N", "PARTS", "RULE",
-           "rosenbrock_hvp", "rosenbrock_third"]
+           "rosenbrock_hvp", "rosenbrock_third", "dense_hvp", "dense_third"]
 
 HVP_TOL = 1e-10       # pearlmutter_hvp against the dense Hessian times v (relative)
 THIRD_TOL = 1e-9      # curvature_gradient against the dense third-derivative tensor (relative)
@@ -74,14 +74,17 @@ def _smooth_part(pr):
     return f
 
 
-def _dense_hvp(pr):
+def dense_hvp(pr):
+    """Hv = ∇²f₀(x)v + 2q·B ⊙ v from the dense Hessian of the smooth part f₀ (the linear part has none); x's shape."""
     import autograd
 
     H = autograd.hessian(_smooth_part(pr))(pr["x"].ravel())
     return (H @ pr["v"].ravel() + 2 * pr["q"] * (pr["B"] * pr["v"]).ravel()).reshape(pr["x"].shape)
 
 
-def _dense_third(pr):
+def dense_third(pr):
+    """∇³f(x)[v, v, ·] = Σⱼₖ Tᵢⱼₖ vⱼ vₖ from the dense third-derivative tensor T of f₀ (the parts of degree ≤ 2 of f
+    have none); x's shape."""
     import autograd
 
     T = autograd.jacobian(autograd.hessian(_smooth_part(pr)))(pr["x"].ravel())     # T[i, j, k] = ∂³f/∂xᵢ∂xⱼ∂xₖ
@@ -200,7 +203,7 @@ def _check_big(got, passes, budget, fn, want):
 
 
 def _check_hvp(inputs, out):
-    _check_values(inputs, out, "pearlmutter_hvp", _dense_hvp, HVP_TOL)
+    _check_values(inputs, out, "pearlmutter_hvp", dense_hvp, HVP_TOL)
 
 
 def _check_hvp_big(inputs, out):
@@ -209,7 +212,7 @@ def _check_hvp_big(inputs, out):
 
 
 def _check_third(inputs, out):
-    _check_values(inputs, out, "curvature_gradient", _dense_third, THIRD_TOL)
+    _check_values(inputs, out, "curvature_gradient", dense_third, THIRD_TOL)
     x, v = _big_point(inputs["seed"], inputs["n"])
     _check_big(out.get("big"), out.get("passes"), THIRD_PASSES, "curvature_gradient", rosenbrock_third(x, v))
 
