@@ -7,8 +7,9 @@ points. ``HONEST_CODE`` is ordinary code the tamper scan must not flag. Used by 
 (in-process checks, fast) and by its nbgrader run (the real grader, hidden tests and outside checks).
 """
 
-# the assignments issue 21 reworked (ch06-ch08 follow with their own issue: add them here once they follow the mix)
-ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes"]
+# the assignments issue 21 reworked, and those of chapters 06-08 (issue 18), which follow the same mix
+ASSIGNMENTS = ["ch01_definition", "ch02_curvature", "ch03_hvp", "ch04_optimization", "ch05_landscapes",
+               "ch06_applications", "ch07_hands_on", "ch08_curvature"]
 
 HONEST_CODE = {
     "private attribute": "class Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
@@ -34,6 +35,13 @@ HONEST_CODE = {
 
 _CLASS_AND_GC = ("\n\nimport gc\ngc.collect()\n\n\nclass _Counter:\n    def __init__(self):\n        self.__n = 0\n\n"
                  "    def tick(self):\n        self.__n += 1\n        return self.__n\n")
+
+# ch03 Part 4 (Pearlmutter's trick with autograd): the solution's two functions, for the wrong answers
+# that change only one of them
+_P_SOL = ("def pearlmutter_hvp(f, x, v):\n    grad_f = autograd.grad(f)\n"
+          "    return autograd.grad(lambda y: anp.sum(grad_f(y) * v))(x)\n\n\n")
+_C_SOL = ("def curvature_gradient(f, x, v):\n"
+          "    return autograd.grad(lambda y: anp.sum(pearlmutter_hvp(f, y, v) * v))(x)\n")
 
 VARIANTS = {
     "ch01_definition": {
@@ -122,6 +130,14 @@ VARIANTS = {
                    "    Y = Z @ W2.T + b2\n    RY = RZ @ W2.T + Z @ V2.T + c2\n    D2 = Y - T\n    E1 = D2 @ W2\n"
                    "    RE1 = RY @ W2 + D2 @ V2\n    RD1 = s * (1 - s) * RA * E1 + s * RE1\n"
                    "    return [RD1.T @ X, RD1.sum(0), RY.T @ Z + D2.T @ RZ, RY.sum(0)]\n",
+        # forward over reverse (make_jvp of grad), arrays copied; the curvature vᵀHv by forward over forward,
+        # then one reverse pass (not through pearlmutter_hvp); nested lists out
+        "pearlmutter": ("def pearlmutter_hvp(f, x, v):\n    x, v = np.array(x, dtype=float), np.array(v, dtype=float)\n"
+                       "    return autograd.make_jvp(autograd.grad(f))(x)(v)[1]       # forward over reverse\n\n\n"
+                       "def curvature_gradient(f, x, v):\n"
+                       "    along_v = lambda z: autograd.make_jvp(f)(z)(v)[1]              # ∇f(z)ᵀv, forward mode\n"
+                       "    curvature = lambda y: autograd.make_jvp(along_v)(y)(v)[1]       # vᵀH(y)v, forward over forward\n"
+                       "    return autograd.grad(curvature)(np.array(x, dtype=float)).tolist()   # nested lists\n"),
     },
     "ch04_optimization": {
         # CGNR: s = Aᵀb − AᵀA x updated by w = Aᵀ(A p), a textbook r0 = b − A x0 (one product more), a list out
@@ -254,6 +270,10 @@ WRONG = {
                    "    g = [np.asarray(grad_f(x + k * eps * v)) for k in (1, -1, 2, -2)]\n"
                    "    return 0.5 * ((g[0] - g[1]) / (2 * eps) + (g[2] - g[3]) / (4 * eps))\n",
                    ["test_fd_hvp", "test_best_eps"]),
+        # Part 4, an ordering error: differentiated with respect to v instead of x, it returns ∇f(x), not Hv
+        "pearlmutter": ("def pearlmutter_hvp(f, x, v):\n"
+                        "    return autograd.grad(lambda w: anp.sum(autograd.grad(f)(x) * w))(v)\n\n\n" + _C_SOL,
+                        ["test_pearlmutter", "test_pearlmutter_cost"]),
     },
     "ch04_optimization": {
         # CGLS that forms AᵀA from 2n products, then runs CG on it: right x, but the budget and max_iter are broken
@@ -306,6 +326,33 @@ WRONG = {
 # more wrong answers for one cell, checked by the outside checks only (the grader run takes one per cell):
 # assignment -> [(answer cell, wrong answer, the parts it must fail)]
 WRONG_MORE = {
+    "ch03_hvp": [
+        # the chapter's cell pasted: anp.dot(∇f, v) is a matrix product for a matrix argument, not ⟨∇f, V⟩
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    grad_f = autograd.grad(f)\n"
+                        "    return autograd.grad(lambda y: anp.dot(grad_f(y), v))(x)\n\n\n" + _C_SOL,
+         ["test_pearlmutter"]),
+        # Part 1's fourth-order difference: a few passes, but its round-off (∝ ‖∇f‖) misses 1e-10
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    return fd_hvp(autograd.grad(f), x, v)\n\n\n" + _C_SOL,
+         ["test_pearlmutter"]),
+        # the dense Hessian (n reverse passes) times v: exact, but 10^5 passes at n = 10^5 (80 GB)
+        ("pearlmutter", "def pearlmutter_hvp(f, x, v):\n    x = np.asarray(x, dtype=float)\n"
+                        "    H = autograd.jacobian(autograd.grad(f))(x).reshape(x.size, x.size)\n"
+                        "    return (H @ np.ravel(v)).reshape(x.shape)\n\n\n" + _C_SOL,
+         ["test_pearlmutter_cost"]),
+        # the HVP taken at the fixed x, outside the traced function: "detached", its gradient is 0
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n    hv_x = pearlmutter_hvp(f, x, v)\n"
+                                 "    return autograd.grad(lambda y: anp.sum(hv_x * v))(x)\n",
+         ["test_curvature_gradient"]),
+        # nested in the wrong place: H(Hv), not ∇(vᵀHv)
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n"
+                                 "    return pearlmutter_hvp(f, x, pearlmutter_hvp(f, x, v))\n",
+         ["test_curvature_gradient"]),
+        # a central difference of exact HVPs along v: cheap, but its round-off (∝ ‖Hv‖) misses 1e-9
+        ("pearlmutter", _P_SOL + "def curvature_gradient(f, x, v):\n    x, v = np.asarray(x, float), np.asarray(v, float)\n"
+                                 "    h = 1e-4 * max(1.0, np.linalg.norm(x)) / np.linalg.norm(v)\n"
+                                 "    return (pearlmutter_hvp(f, x + h * v, v) - pearlmutter_hvp(f, x - h * v, v)) / (2 * h)\n",
+         ["test_curvature_gradient"]),
+    ],
     "ch04_optimization": [
         # the negative-curvature direction d itself returned, not the iterate p_j built before it
         ("newton_cg", _STEP.replace("return -g if j == 0 else p", "return -g if j == 0 else d"),
@@ -390,3 +437,202 @@ WRONG_MORE = {
          ["test_hutchpp", "test_hutchpp_decay"]),
     ],
 }
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch06–ch08 (they follow the mix since issue 18). tests/test_exercises_later.py grades one variant and one
+# wrong notebook per assignment; the entries here are other ones: other algorithms and types, and other mistakes.
+# ---------------------------------------------------------------------------------------------------
+
+# ch07: Nielsen's rule and an lm_step by CG (the solution's, written again), for the wrong answers that change one
+_NIELSEN_CH07 = ("def nielsen_update(lam, rho):\n    if rho > 0:\n        return lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), True\n"
+                 "    return 2 * lam, False\n\n\n")
+_LM_STEP_CH07 = ("def lm_step(residual, jvp, vjp, w, lam):\n    w = np.asarray(w, dtype=float)\n    r = residual(w)\n    g = vjp(w, r)\n"
+                 "    p, res = np.zeros_like(w), -g\n    d, rr = res.copy(), res @ res\n    for _ in range(10 * len(w)):\n"
+                 "        if np.sqrt(rr) <= 1e-10 * np.linalg.norm(g):\n            break\n"
+                 "        Ad = vjp(w, jvp(w, d)) + lam * d\n        alpha = rr / (d @ Ad)\n"
+                 "        p, res = p + alpha * d, res - alpha * Ad\n        rr, rr_old = res @ res, rr\n"
+                 "        d = res + (rr / rr_old) * d\n"
+                 "    rho = (0.5 * r @ r - 0.5 * np.sum(residual(w + p) ** 2)) / (-(g @ p) - 0.5 * np.sum(jvp(w, p) ** 2))\n"
+                 "    lam_next, accepted = nielsen_update(lam, rho)\n    return p, rho, (w + p if accepted else w), lam_next\n")
+
+_VARIANTS_LATER = {
+    "ch06_applications": {
+        # K row by row with the free end as a special case; M⁻¹K by the non-symmetric eig, sorted, each column
+        # scaled by √(vᵀMv); nested lists out
+        "modes": "def normal_modes(k, m):\n    n, m = len(k), np.asarray(m, dtype=float)\n    K = np.zeros((n, n))\n"
+                 "    for i in range(n):\n        K[i, i] = k[i] + (k[i + 1] if i + 1 < n else 0)\n"
+                 "        if i + 1 < n:\n            K[i, i + 1] = K[i + 1, i] = -k[i + 1]\n"
+                 "    lam, W = np.linalg.eig(K / m[:, None])            # M⁻¹K: not symmetric\n"
+                 "    order = np.argsort(lam.real)\n    lam, W = lam.real[order], W.real[:, order]\n"
+                 "    W = W / np.sqrt(np.einsum('ij,i,ij->j', W, m, W))\n"
+                 "    return np.sqrt(lam).tolist(), W.tolist()\n",
+        # a sum of outer products over the rows, a list of lists out
+        "poisson_hess": "def poisson_hessian(X, w):\n    H = 0\n"
+                        "    for x in np.asarray(X, dtype=float):\n        H = H + np.exp(x @ np.asarray(w, dtype=float)) * np.outer(x, x)\n"
+                        "    return H.tolist()\n",
+        # Newton until the gradient is tiny (a while loop), lists; the standard errors from solve(H, I), a tuple
+        "poisson_fit": "w_hat_pois = [0, 0, 0]\ngrad = X_pois.T @ (np.exp(X_pois @ np.array(w_hat_pois, float)) - y_pois)\n"
+                       "while np.abs(grad).max() > 1e-10:\n"
+                       "    step = np.linalg.solve(np.array(poisson_hessian(X_pois, w_hat_pois)), grad)\n"
+                       "    w_hat_pois = list(np.array(w_hat_pois, float) - step)\n"
+                       "    grad = X_pois.T @ (np.exp(X_pois @ np.array(w_hat_pois)) - y_pois)\n"
+                       "cov = np.linalg.solve(np.array(poisson_hessian(X_pois, w_hat_pois)), np.eye(3))\n"
+                       "se_pois = tuple(np.sqrt(cov[j, j]) for j in range(3))\n",
+        # integer x positions, the modes as nested lists, a legend from labels set after plotting
+        "plot_modes": "omega_v, V_v = normal_modes(list(k_chain), list(m_chain))\nV_v = np.array(V_v)\n"
+                      "fig_modes = plt.figure()\nax = fig_modes.add_subplot()\nfor j in range(4):\n"
+                      "    line, = ax.plot(np.arange(1, 5), V_v[:, j], marker='s')\n    line.set_label(f'mode {j + 1}')\n"
+                      "ax.set_title('Mode shapes')\nax.set_xlabel('mass')\nax.set_ylabel('displacement')\nax.legend()\n",
+        "questions": 'answer_masses = "(c)"\nanswer_overdispersion = "a."\n',
+    },
+    "ch07_hands_on": {
+        # a while loop; λ is the Rayleigh quotient of the last vector with its own product (num_iters products)
+        "steps": "def step_sizes(hvp, n, beta, num_iters=500, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                 "    v = rng.normal(size=n)\n    v = v / np.linalg.norm(v)\n    it = 0\n    while True:\n"
+                 "        w = np.asarray(hvp(v), dtype=float)\n        it += 1\n        lam = v @ w\n"
+                 "        if it == num_iters:\n            break\n        v = w / np.linalg.norm(w)\n"
+                 "    return lam, 2.0 / lam, 2.0 * (1.0 + beta) / lam\n",
+        "steps_lr": "lam_max_lr = step_sizes(lambda v: hv.hvp(logistic_loss, w_lr, v), 6, 0.9)[0]\n"
+                    "eta_hb_lr = 3.8 / lam_max_lr\n",
+        # accepted as 1/0; CG with the residual recomputed from scratch; the predicted decrease −gᵀp − ½‖Jp‖²
+        "lm": "def nielsen_update(lam, rho):\n    if rho <= 0:\n        return lam * 2, 0\n"
+              "    return lam * max(1 / 3, 1 - (2 * rho - 1) ** 3), 1\n\n\n"
+              "def lm_step(residual, jvp, vjp, w, lam):\n    w = np.array(w, dtype=float)\n    r = residual(w)\n"
+              "    g = vjp(w, r)\n    A = lambda v: vjp(w, jvp(w, v)) + lam * v\n    p = np.zeros(len(w))\n"
+              "    d = -g - A(p)\n    res = d.copy()\n    for _ in range(10 * len(w)):\n"
+              "        if np.linalg.norm(res) <= 1e-10 * np.linalg.norm(g):\n            break\n"
+              "        Ad = A(d)\n        a = (res @ res) / (d @ Ad)\n        p = p + a * d\n"
+              "        new = -g - A(p)                                   # the residual from scratch\n"
+              "        d = new + (new @ new) / (res @ res) * d\n        res = new\n"
+              "    Jp = jvp(w, p)\n    pred = -(g @ p) - 0.5 * (Jp @ Jp)\n"
+              "    rho = (0.5 * r @ r - 0.5 * np.sum(residual(w + p) ** 2)) / pred\n"
+              "    lam_next, ok = nielsen_update(lam, rho)\n    return tuple(p), rho, np.where(ok, w + p, w), lam_next\n",
+        "plot_lm": "w_v, lam_v, L = w_exp0, 1, []\nfor k in range(9):\n    L.append(0.5 * exp_residual(np.asarray(w_v)) @ exp_residual(np.asarray(w_v)))\n"
+                   "    if k < 8:\n        w_v, lam_v = lm_step(exp_residual, exp_jvp, exp_vjp, w_v, lam_v)[2:]\n"
+                   "fig_lm = plt.figure()\nplt.plot(list(range(9)), L, 'k.-')\nplt.yscale('log')\n"
+                   "plt.title('loss')\nplt.xlabel('k')\nplt.ylabel('L')\n",
+        "questions": 'answer_edge = "(B)"\nanswer_rho = " a."\n',
+    },
+    "ch08_curvature": {
+        # one probe at a time (standard_normal), sums in Python lists, a tuple out
+        "diag": "def diag_estimate(matvec, n, num_samples, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                "    top, bottom = [0.0] * n, [0.0] * n\n    for _ in range(num_samples):\n"
+                "        z = rng.standard_normal(n)\n        az = matvec(z)\n        for i in range(n):\n"
+                "            top[i] += z[i] * az[i]\n            bottom[i] += z[i] ** 2\n"
+                "    return tuple(t / b for t, b in zip(top, bottom))\n",
+        # one example at a time: Jᵢv, then Jᵢᵀ(Jᵢv)/N accumulated; lists out
+        "gn": "def gn_product(params, X, vec):\n    W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in params)\n"
+              "    V1, c1, V2, c2 = (np.asarray(a, dtype=float) for a in vec)\n    N = len(X)\n"
+              "    out = [np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)]\n"
+              "    for x in np.asarray(X, dtype=float):\n        z = np.tanh(W1 @ x + b1)\n        s = 1 - z * z\n"
+              "        jv = W2 @ (s * (V1 @ x + c1)) + V2 @ z + c2          # J_i v\n"
+              "        u = jv / N\n        back = s * (W2.T @ u)\n"
+              "        out[0] += np.outer(back, x)\n        out[1] += back\n        out[2] += np.outer(u, z)\n        out[3] += u\n"
+              "    return [o.tolist() for o in out]\n",
+        "gn_gap": "Hv_v = hv.hvp(loss8, w8, flatten(vec8))\nGv_v = flatten([np.array(b) for b in gn_product(params8, X8, vec8)])\n"
+                  "gn_gap = float(np.sqrt(np.sum((Hv_v - Gv_v) ** 2) / np.sum(Hv_v ** 2)))\n",
+        # homogeneous coordinates by np.c_, G1 as a broadcast mean; lists out
+        "kfac": "def kfac_layer1(params, X):\n    W1, b1, W2, _ = (np.asarray(a, dtype=float) for a in params)\n"
+                "    X = np.asarray(X, dtype=float)\n    a = np.c_[X, np.ones(len(X))]\n"
+                "    S = 1 - np.tanh(X @ W1.T + b1) ** 2\n"
+                "    G1 = (S[:, :, None] * (W2.T @ W2)[None] * S[:, None, :]).mean(axis=0)\n"
+                "    return (a.T @ a / len(X)).tolist(), G1.tolist()\n",
+        # the exact block from the first 20 unit vectors only; sorted() lists; the axes object
+        "plot_kfac": "cols = [flatten([np.array(b) for b in gn_product(params8, X8, unflatten(np.eye(32)[i], params8))])[:20]\n"
+                     "        for i in range(20)]\nA1_v, G1_v = kfac_layer1(params8, X8)\n"
+                     "exact_v = sorted(np.linalg.eigvalsh(np.array(cols)), reverse=True)\n"
+                     "kfac_v = sorted(np.linalg.eigvalsh(np.kron(np.array(G1_v), np.array(A1_v))), reverse=True)\n"
+                     "fig, ax = plt.subplots()\nax.plot(list(range(1, 21)), exact_v, label='exact')\n"
+                     "ax.plot(list(range(1, 21)), kfac_v, label='K-FAC')\nax.set_yscale('log')\n"
+                     "ax.set_title('spectra')\nax.set_xlabel('rank')\nax.set_ylabel('eigenvalue')\nax.legend()\nfig_kfac = ax\n",
+        "questions": 'answer_gn = "(a)"\nanswer_kron = "B."\n',
+    },
+}
+
+_WRONG_LATER = {
+    "ch06_applications": {
+        # the frequencies ω² (the eigenvalues) instead of ω: the modes stay right
+        "modes": ("def normal_modes(k, m):\n    k, m = np.asarray(k, dtype=float), np.asarray(m, dtype=float)\n"
+                  "    K = np.diag(k + np.append(k[1:], 0.0)) - np.diag(k[1:], 1) - np.diag(k[1:], -1)\n"
+                  "    s = 1 / np.sqrt(m)\n    w2, U = np.linalg.eigh(s[:, None] * K * s[None, :])\n"
+                  "    return w2, s[:, None] * U\n", ["test_modes_omega"]),
+        # the standard errors from the diagonal of H, not of H⁻¹
+        "poisson_fit": ("w_hat_pois = np.zeros(3)\nfor _ in range(30):\n"
+                        "    g = X_pois.T @ (np.exp(X_pois @ w_hat_pois) - y_pois)\n"
+                        "    w_hat_pois = w_hat_pois - np.linalg.solve(poisson_hessian(X_pois, w_hat_pois), g)\n"
+                        "se_pois = 1 / np.sqrt(np.diag(poisson_hessian(X_pois, w_hat_pois)))\n", ["test_poisson_se"]),
+        # the eigenvectors of M^-½KM^-½ plotted: orthonormal, not mass-normalised
+        "plot_modes": ("s = 1 / np.sqrt(m_chain)\nK_c = np.diag(k_chain + np.append(k_chain[1:], 0.0)) - np.diag(k_chain[1:], 1)"
+                       " - np.diag(k_chain[1:], -1)\n_, U = np.linalg.eigh(s[:, None] * K_c * s[None, :])\n"
+                       "fig_modes, ax = plt.subplots()\nfor j in range(4):\n    ax.plot([1, 2, 3, 4], U[:, j], label=f'mode {j + 1}')\n"
+                       "ax.set(title='modes', xlabel='mass', ylabel='u')\nax.legend()\n", ["test_plot_modes"]),
+        # four times the mass: frequencies halved (ω ∝ 1/√m), not "multiplied by 2"
+        "questions": ('answer_masses = "b"\nanswer_overdispersion = "a"\n', ["test_answer_masses"]),
+    },
+    "ch07_hands_on": {
+        # the 2 of 2(1 + β) forgotten
+        "steps": ("def step_sizes(hvp, n, beta, num_iters=500, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
+                  "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = hvp(v)\n        v = w / np.linalg.norm(w)\n"
+                  "    lam = float(v @ hvp(v))\n    return lam, 2 / lam, (1 + beta) / lam\n",
+                  ["test_step_bounds", "test_steps_lr"]),
+        # the predicted decrease to first order only (−gᵀp): ρ is wrong, so is the trajectory
+        "lm": (_NIELSEN_CH07 + _LM_STEP_CH07.replace(" / (-(g @ p) - 0.5 * np.sum(jvp(w, p) ** 2))", " / (-(g @ p))"),
+               ["test_lm_step", "test_plot_lm"]),
+        # ρ ≈ 1 means the model predicted well, not "double the damping"
+        "questions": ('answer_edge = "b"\nanswer_rho = "c"\n', ["test_answer_rho"]),
+    },
+    "ch08_curvature": {
+        # Rademacher probes made from Gaussian draws (their signs): the formula is right, the probes are not
+        "diag": ("def diag_estimate(matvec, n, num_samples, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                 "    top, bottom = np.zeros(n), np.zeros(n)\n    for _ in range(num_samples):\n"
+                 "        z = np.sign(rng.normal(size=n))\n        top += z * matvec(z)\n        bottom += z * z\n"
+                 "    return top / bottom\n", ["test_diag_probes"]),
+        # the 1/N of the output Hessian I/N forgotten: the gap and the exact block of the plot go wrong with it
+        "gn": ("def gn_product(params, X, vec):\n    W1, b1, W2, b2 = params\n    V1, c1, V2, c2 = vec\n"
+               "    Z = np.tanh(X @ W1.T + b1)\n    S = 1 - Z ** 2\n    U = (S * (X @ V1.T + c1)) @ W2.T + Z @ V2.T + c2\n"
+               "    dA = (U @ W2) * S\n    return dA.T @ X, dA.sum(axis=0), U.T @ Z, U.sum(axis=0)\n",
+               ["test_gn_product", "test_gn_gap", "test_plot_kfac"]),
+        # the bias not in homogeneous coordinates: a separate 1 beside XᵀX/N, without the x–1 cross terms
+        "kfac": ("def kfac_layer1(params, X):\n    W1, b1, W2, _ = params\n    N, D = X.shape\n"
+                 "    A1 = np.zeros((D + 1, D + 1))\n    A1[:D, :D] = X.T @ X / N\n    A1[D, D] = 1.0\n"
+                 "    S = 1 - np.tanh(X @ W1.T + b1) ** 2\n"
+                 "    return A1, np.einsum('ih,hg,ig->hg', S, W2.T @ W2, S) / N\n",
+                 ["test_kfac_A", "test_plot_kfac"]),
+        # the Gauss–Newton matrix is PSD everywhere, not only at a minimum
+        "questions": ('answer_gn = "d"\nanswer_kron = "b"\n', ["test_answer_gn"]),
+    },
+}
+
+_WRONG_MORE_LATER = {
+    "ch06_applications": [
+        # the outer product of the scores (μ² weights), not the Hessian (μ weights): Newton's 30 steps with it do
+        # not reach the estimate, and the standard errors are wrong
+        ("poisson_hess", "def poisson_hessian(X, w):\n    mu = np.exp(X @ w)\n    return (X * mu[:, None]).T @ (X * mu[:, None])\n",
+         ["test_poisson_hessian", "test_poisson_fit", "test_poisson_se"]),
+        # one Newton step from 0: not the maximum-likelihood estimate
+        ("poisson_fit", "w_hat_pois = -np.linalg.solve(poisson_hessian(X_pois, np.zeros(3)), X_pois.T @ (1 - y_pois))\n"
+                        "se_pois = np.sqrt(np.diag(np.linalg.inv(poisson_hessian(X_pois, w_hat_pois))))\n",
+         ["test_poisson_fit"]),
+    ],
+    "ch07_hands_on": [
+        # the rejected-step branch triples λ instead of doubling it
+        ("lm", _NIELSEN_CH07.replace("return 2 * lam, False", "return 3 * lam, False") + _LM_STEP_CH07, ["test_nielsen"]),
+        # the losses plotted against k = 1, ..., 9
+        ("plot_lm", "w_k, lam_k = w_exp0.copy(), 1.0\nlosses = [0.5 * np.sum(exp_residual(w_k) ** 2)]\nfor _ in range(8):\n"
+                    "    _, _, w_k, lam_k = lm_step(exp_residual, exp_jvp, exp_vjp, w_k, lam_k)\n"
+                    "    losses.append(0.5 * np.sum(exp_residual(w_k) ** 2))\nfig_lm, ax = plt.subplots()\n"
+                    "ax.semilogy(np.arange(1, 10), losses)\nax.set(title='loss', xlabel='k', ylabel='L')\n",
+         ["test_plot_lm"]),
+    ],
+    "ch08_curvature": [
+        # Gaussian probes but the plain mean of z ⊙ Az (no ratio): not exact on a diagonal matrix
+        ("diag", "def diag_estimate(matvec, n, num_samples, seed=0):\n    rng = np.random.default_rng(seed)\n"
+                 "    total = np.zeros(n)\n    for _ in range(num_samples):\n        z = rng.normal(size=n)\n"
+                 "        total += z * matvec(z)\n    return total / num_samples\n", ["test_diag_formula"]),
+    ],
+}
+
+VARIANTS.update(_VARIANTS_LATER)
+WRONG.update(_WRONG_LATER)
+WRONG_MORE.update(_WRONG_MORE_LATER)

@@ -229,7 +229,7 @@ def warner_ch03():
                           "    return _fd(grad_f, x, v, eps=eps)\n")
     _append(nb, "rop_hvp", "import sys\n_rop = rop_hvp\n\ndef rop_hvp(*args):\n"
                            "    print('computing the R-operator', file=sys.stderr)\n    return _rop(*args)\n")
-    return nb                                               # 10
+    return nb                                               # 18
 
 
 def editor_ch01():
@@ -391,9 +391,9 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
     assert all(totals[("solution", a)] == full[a] for a in ASSIGNMENTS)
     assert totals[("hostile", "ch01_definition")] == 3   # gradient 1 + 1, written 1 (the plot meets its np = None)
     # tamperer: fd_hvp (its accuracy part) and best ε 0; fd_hvp's ε rule and v = 0 parts, the plot of its own
-    # errors, the written part and rop_hvp are right (1 + 1 + 2 + 1 + 6)
-    assert totals[("tamperer", "ch03_hvp")] == 11
-    assert totals[("cheater", "ch03_hvp")] == 5          # best ε, the plot, the written part
+    # errors, the written part, rop_hvp and Part 4 (Pearlmutter with autograd) are right (1 + 1 + 2 + 1 + 6 + 3)
+    assert totals[("tamperer", "ch03_hvp")] == 14
+    assert totals[("cheater", "ch03_hvp")] == 8          # best ε, the plot, the written part, Part 4
     assert totals[("hostile", "ch04_optimization")] == 8   # the outer loop (on a stand-in step), rate, κ, plot, written part
     assert totals[("broken", "ch02_curvature")] == 2
     for key, want in NEW.items():
@@ -401,7 +401,7 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
 
 
 NEW = {("bomb", "ch05_landscapes"): 10, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
-       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 13, ("warner", "ch03_hvp"): 15,
+       ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 13, ("warner", "ch03_hvp"): 18,
        ("editor", "ch01_definition"): 10}
 
 

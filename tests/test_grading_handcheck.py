@@ -64,14 +64,13 @@ def harness(tmp_path_factory):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(package), "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
            **sandbox.launcher_env(site_dirs=sandbox.venv_site_dirs(), path=[str(package)], limits=False)}
     part = checks.parts_for("ch03_hvp")["test_fd_hvp"]
-    inputs = part.inputs(np.random.default_rng(5))
     folders = handcheck.kernel_folders()
 
-    def verdict(answer):
-        cells = [("code", SETUP), ("code", answer), ("call", ("test_fd_hvp", checks.call_code(part, inputs)))]
+    def verdict(answer, gid="test_fd_hvp", part=part):
+        cells = [("code", SETUP), ("code", answer), ("call", (gid, checks.call_code(part, part.inputs(np.random.default_rng(5)))))]
         reports = handcheck.run(sandbox.kernel_command(sys.executable, handcheck.HARNESS), env, str(package), cells, 60,
                                 call_timeout=10)
-        return handcheck.verdict(handcheck.RULES["ch03_hvp"]["test_fd_hvp"], reports.get("test_fd_hvp"), folders)
+        return handcheck.verdict(handcheck.RULES["ch03_hvp"][gid], reports.get(gid), folders)
 
     return verdict
 
@@ -124,3 +123,26 @@ def test_autograd_differentiation_is_refused(harness):
                      "    autograd.grad(lambda y: anp.sum(y ** 2))(np.asarray(x, dtype=float))\n"
                      "    return _fd(grad_f, x, v)\n")
     assert reason is not None and "autograd.grad" in reason, reason
+
+
+# ch03 Part 4 (Pearlmutter's trick): the rule is the other way round, autograd differentiation is required there
+PEARLMUTTER = {
+    "reverse over reverse": ("import autograd.numpy as anp\n\ndef pearlmutter_hvp(f, x, v):\n"
+                             "    return autograd.grad(lambda y: anp.sum(autograd.grad(f)(y) * v))(x)\n", None),
+    "forward over reverse": ("def pearlmutter_hvp(f, x, v):\n"
+                             "    return autograd.make_jvp(autograd.grad(f))(x)(v)[1]\n", None),
+    "autograd's helper": ("def pearlmutter_hvp(f, x, v):\n    return autograd.hessian_vector_product(f)(x, v)\n",
+                          "autograd.hessian_tensor_product"),
+    "hvplib": ("def pearlmutter_hvp(f, x, v):\n    return hv.hvp(f, x, v)\n", "but it called ['hvplib."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PEARLMUTTER))
+def test_pearlmutter_part_requires_autograd_but_not_its_hvp_helpers(harness, name):
+    answer, word = PEARLMUTTER[name]
+    part = checks.parts_for("ch03_hvp")["test_pearlmutter"]
+    reason = harness(answer, gid="test_pearlmutter", part=part)
+    if word is None:
+        assert reason is None, reason
+    else:
+        assert reason is not None and word in reason, reason

@@ -603,6 +603,10 @@ def _check_rop_blocks(inputs, out, blocks, what):
                                     f"{X.shape[0]}, {X.shape[1]}, {shapes[0][0]}, {T.shape[1]})")
 
 
+# Part 4, Pearlmutter's trick with autograd: its checks live in checks_ch03_hvp.py
+from .checks_ch03_hvp import PARTS as CH03_PEARLMUTTER  # noqa: E402
+
+
 # ---------------------------------------------------------------------------------------------------
 # ch04_optimization
 # ---------------------------------------------------------------------------------------------------
@@ -874,6 +878,7 @@ CHECKS = {
         "test_q_roundoff": choice("q_roundoff", "b"),
         "test_rop_hvp": Part(_KERNEL_ROP, _check_rop((2, 3), "output-layer (W2, b2)"), _inputs_rop),
         "test_rop_hidden": Part(_KERNEL_ROP, _check_rop((0, 1), "hidden-layer (W1, b1)"), _inputs_rop),
+        **CH03_PEARLMUTTER,
     },
     "ch04_optimization": {
         "test_cg": Part(_KERNEL_CG, _check_cg, _inputs_cg),

@@ -10,7 +10,7 @@ title, labels, scale, legend) and their data compared here; multiple-choice answ
 """
 import numpy as np
 
-from .checks import CheckFailed, Part, arr, need, num, rel
+from .checks import CheckFailed, Part, arr, need, num, rel, truth_value
 
 # autograd *differentiation* (a "by hand" part may use autograd.numpy arithmetic, which runs autograd's
 # primitive wrappers, not these)
@@ -65,11 +65,16 @@ def _check_labels(fig, name, log=False, legend=0):
         need(num(fig.get("legend"), "the legend") >= legend, f"{name} needs a legend with {legend} entries")
 
 
+def _letter(got):
+    """The letter a student wrote: "b", "B", " (b) " and "b." are all b (as in checks.choice)."""
+    return got.strip().strip("().").strip().lower()
+
+
 def _answer(name, right):
     def check(inputs, out):
         got = out.get("answer")
-        need(isinstance(got, str) and got.strip().lower() in LETTERS, f"{name} is not one of the letters a–d")
-        need(got.strip().lower() == right, f"{name} is not the right answer")
+        need(isinstance(got, str) and _letter(got) in LETTERS, f"{name} is not one of the letters a–d")
+        need(_letter(got) == right, f"{name} is not the right answer")
     return Part(f'_out["answer"] = {name}', check)
 
 
@@ -329,7 +334,8 @@ def _check_nielsen(inputs, out):
         need(isinstance(got, list) and len(got) == 2, "nielsen_update should return (lam_next, accepted)")
         want, accepted = nielsen(lam, rho)
         need(abs(num(got[0], "lam_next") - want) <= 1e-12 * want, f"nielsen_update gives the wrong λ for ρ = {rho:.3g}")
-        need(isinstance(got[1], (bool, np.ndarray)) and bool(np.all(got[1])) == accepted,
+        # accepted as a yes/no value: True/False, a NumPy bool, or 1/0 (the visible test takes bool(accepted))
+        need(truth_value(got[1], "accepted") == accepted,
              f"nielsen_update should {'accept' if accepted else 'reject'} for ρ = {rho:.3g}")
 
 

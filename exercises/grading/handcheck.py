@@ -26,6 +26,7 @@ import secrets
 import subprocess
 
 from . import checks, checks_ch04_optimization
+from .checks_ch03_hvp import RULE as PEARLMUTTER_RULE
 
 # "No autograd" means no autograd *differentiation*: ``anp.sin``/``anp.tanh`` arithmetic is NumPy with a wrapper
 # and is allowed; every derivative autograd takes goes through one of these functions.
@@ -67,6 +68,10 @@ RULES = {
         "test_fd_zero": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "fd_hvp must not call hvplib/autograd"),
         "test_rop_hvp": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "rop_hvp must be written by hand"),
         "test_rop_hidden": ([("hvplib", None), ("autograd", AUTOGRAD_DIFF)], "rop_hvp must be written by hand"),
+        # Part 4 must differentiate with autograd: only hvplib and autograd's ready-made HVP helpers are refused
+        "test_pearlmutter": PEARLMUTTER_RULE,
+        "test_pearlmutter_cost": PEARLMUTTER_RULE,
+        "test_curvature_gradient": PEARLMUTTER_RULE,
     },
     "ch04_optimization": {
         "test_cg": _CG_RULE,
