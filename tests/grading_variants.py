@@ -100,6 +100,26 @@ VARIANTS = {
               "        w = np.asarray(rmatvec(np.asarray(matvec(p))))\n        alpha = (s @ s) / (p @ w)\n"
               "        x = x + alpha * p\n        s_new = s - alpha * w\n"
               "        p = s_new + (s_new @ s_new) / (s @ s) * p\n        s = s_new\n    return list(x)\n",
+        # a while loop, r₀ = H·0 + g computed with one product more (the budget allows it), the curvature
+        # tested as a Rayleigh quotient, lists out
+        "newton_cg": "def inexact_newton_step(hvp, g, eta, max_iter=None):\n    g = np.asarray(g, dtype=float)\n"
+                     "    limit = 2 * g.size if max_iter is None else max_iter\n    p = np.zeros(g.size)\n"
+                     "    r = np.asarray(hvp(p)) + g\n    d = -r\n    j = 0\n"
+                     "    while j < limit and np.sqrt(r @ r) > eta * np.sqrt(g @ g):\n"
+                     "        Hd = np.asarray(hvp(d))\n        if (d @ Hd) / (d @ d) <= 0:\n"
+                     "            return list(-g) if j == 0 else list(p)\n"
+                     "        alpha = (r @ r) / (d @ Hd)\n        p = p + alpha * d\n        r_next = r + alpha * Hd\n"
+                     "        d = -r_next + (r_next @ r_next) / (r @ r) * d\n        r = r_next\n        j += 1\n"
+                     "    return list(p)\n",
+        # a while loop on the gradient norm, α *= 0.5, η by np.minimum, keyword arguments, a list returned
+        "newton_cg_outer": "def newton_cg_minimize(f, grad, hessp, x0, tol=1e-8, max_iter=100):\n"
+                           "    x = np.asarray(x0, dtype=float).copy()\n    g = np.asarray(grad(x))\n    k = 0\n"
+                           "    while np.sqrt(g @ g) > tol and k < max_iter:\n"
+                           "        eta = np.minimum(0.5, np.sqrt(np.sqrt(g @ g)))\n"
+                           "        p = np.asarray(inexact_newton_step(hvp=lambda v: hessp(x, v), g=g, eta=eta))\n"
+                           "        t = 1.0\n        while not f(x + t * p) <= f(x) + 1e-4 * t * (g @ p):\n"
+                           "            t *= 0.5\n        x = x + t * p\n        g = np.asarray(grad(x))\n        k += 1\n"
+                           "    return x.tolist()\n",
         "rate": "H_sd = np.diag([1.0, 10.0])\nx = np.array([10.0, 1.0])\nf_values = []\nfor k in range(21):\n"
                 "    f_values.append(0.5 * x @ H_sd @ x)\n    g = H_sd @ x\n    x = x - (g @ g) / (g @ H_sd @ g) * g\n"
                 "measured_rate = f_values[-1] / f_values[-2]\npredicted_rate = (9 / 11) ** 2\nkappa_one_percent = 398\n",
@@ -151,6 +171,16 @@ VARIANTS = {
     },
 }
 
+# the course's own truncated step (the solution's loop), for wrong answers made from it by one change
+_STEP = ("def inexact_newton_step(hvp, g, eta, max_iter=None):\n    g = np.asarray(g, dtype=float)\n"
+         "    p, r, d = np.zeros_like(g), g.copy(), -g\n    target = eta * np.linalg.norm(g)\n"
+         "    if np.linalg.norm(r) <= target:\n        return p\n"
+         "    for j in range(2 * g.size if max_iter is None else max_iter):\n"
+         "        Hd = np.asarray(hvp(d), dtype=float)\n        dHd = d @ Hd\n        if dHd <= 0:\n"
+         "            return -g if j == 0 else p\n        alpha = (r @ r) / dHd\n        p = p + alpha * d\n"
+         "        r_new = r + alpha * Hd\n        if np.linalg.norm(r_new) <= target:\n            return p\n"
+         "        d = -r_new + (r_new @ r_new) / (r @ r) * d\n        r = r_new\n    return p\n")
+
 # answer cell -> (wrong answer, the parts it must fail)
 WRONG = {
     "ch02_curvature": {
@@ -185,6 +215,23 @@ WRONG = {
                "        r_new = r - alpha * Np\n        p = r_new + (r_new @ r_new) / (r @ r) * p\n        r = r_new\n"
                "    return x\n",
                ["test_cg_budget"]),
+        # the forcing term ignored: CG solved to 1e-10 every time (right steps, too many products)
+        "newton_cg": ("def inexact_newton_step(hvp, g, eta, max_iter=None):\n    g = np.asarray(g, dtype=float)\n"
+                      "    p, r, d = np.zeros_like(g), g.copy(), -g\n"
+                      "    for j in range(2 * g.size if max_iter is None else max_iter):\n"
+                      "        if np.linalg.norm(r) <= 1e-10 * np.linalg.norm(g):\n            break\n"
+                      "        Hd = np.asarray(hvp(d))\n        if d @ Hd <= 0:\n            return -g if j == 0 else p\n"
+                      "        alpha = (r @ r) / (d @ Hd)\n        p = p + alpha * d\n        r_new = r + alpha * Hd\n"
+                      "        d = -r_new + (r_new @ r_new) / (r @ r) * d\n        r = r_new\n    return p\n",
+                      ["test_newton_cg_budget"]),
+        # the forcing term without its square root, η_k = min(0.5, ‖g_k‖): converges, but not the sequence asked
+        "newton_cg_outer": ("def newton_cg_minimize(f, grad, hessp, x0, tol=1e-8, max_iter=100):\n"
+                            "    x = np.array(x0, dtype=float)\n    for _ in range(max_iter):\n        g = grad(x)\n"
+                            "        if np.linalg.norm(g) <= tol:\n            break\n"
+                            "        p = inexact_newton_step(lambda d: hessp(x, d), g, min(0.5, np.linalg.norm(g)))\n"
+                            "        alpha = 1.0\n        while f(x + alpha * p) > f(x) + 1e-4 * alpha * (g @ p):\n"
+                            "            alpha /= 2\n        x = x + alpha * p\n    return x\n",
+                            ["test_newton_cg_outer_rules"]),
     },
     "ch05_landscapes": {
         # σ taken as the signed dominant eigenvalue and λ = σ − ‖(σI − H)q‖: right while the dominant eigenvalue is
@@ -233,6 +280,32 @@ WRONG = {
 # more wrong answers for one cell, checked by the outside checks only (the grader run takes one per cell):
 # assignment -> [(answer cell, wrong answer, the parts it must fail)]
 WRONG_MORE = {
+    "ch04_optimization": [
+        # the negative-curvature direction d itself returned, not the iterate p_j built before it
+        ("newton_cg", _STEP.replace("return -g if j == 0 else p", "return -g if j == 0 else d"),
+         ["test_newton_cg_negative"]),
+        # p = 0 on negative curvature at the first iteration (a step that goes nowhere) instead of −g
+        ("newton_cg", _STEP.replace("return -g if j == 0 else p", "return np.zeros_like(g) if j == 0 else p"),
+         ["test_newton_cg_negative"]),
+        # hvplib's truncated_cg exit pasted: steepest descent scaled by the curvature, (gᵀg / |gᵀHg|)·(−g)
+        ("newton_cg", _STEP.replace("return -g if j == 0 else p", "return -g * (g @ g) / abs(dHd) if j == 0 else p"),
+         ["test_newton_cg_negative"]),
+        # the chapter's CG (r = b − Ax, no curvature test) called with b = −g and rtol = η: right on positive definite
+        # Hessians (the forcing term is its stopping test), wrong where the curvature is negative
+        ("newton_cg", "def inexact_newton_step(hvp, g, eta, max_iter=None):\n    b = -np.asarray(g, dtype=float)\n"
+                      "    x, r = np.zeros_like(b), b.copy()\n    p, rr = r.copy(), r @ r\n"
+                      "    for _ in range(max_iter or 10 * b.size):\n"
+                      "        if np.sqrt(rr) <= eta * np.linalg.norm(b):\n            break\n"
+                      "        Ap = np.asarray(hvp(p))\n        alpha = rr / (p @ Ap)\n"
+                      "        x, r = x + alpha * p, r - alpha * Ap\n        rr, rr_old = r @ r, rr\n"
+                      "        p = r + (rr / rr_old) * p\n    return x\n",
+         ["test_newton_cg_negative"]),
+        # a sign error: CG on H p = +g (d₀ = +g, r = g − Hp), the chapter's b − Ax with b = g
+        ("newton_cg", _STEP.replace("p, r, d = np.zeros_like(g), g.copy(), -g", "p, r, d = np.zeros_like(g), g.copy(), g.copy()")
+                           .replace("r_new = r + alpha * Hd", "r_new = r - alpha * Hd")
+                           .replace("d = -r_new +", "d = r_new +"),
+         ["test_newton_cg", "test_newton_cg_budget", "test_newton_cg_negative"]),
+    ],
     "ch05_landscapes": [
         # plain power iteration: the eigenvalue of largest magnitude, right only when that one is negative
         ("power", "def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"

@@ -111,12 +111,12 @@ def hostile_ch01():
 
 
 def hostile_ch04():
-    nb = source_nb("ch04_optimization")                     # part 3 right
+    nb = source_nb("ch04_optimization")                     # parts 2b and 3 right
     _set(nb, "cg", "def cgls(matvec, rmatvec, b, n, tol=1e-10, max_iter=None):\n"
                    "    while True:\n        try:\n            pass\n        except KeyboardInterrupt:\n"
                    "            pass\n")
-    _set(nb, "newton_cg", "def newton_cg_step(f, x):\n    import os\n    os._exit(1)\n")
-    return nb
+    _set(nb, "newton_cg", "def inexact_newton_step(hvp, g, eta, max_iter=None):\n    import os\n    os._exit(1)\n")
+    return nb                                               # 8: part 2b runs on a stand-in step
 
 
 def tampering_ch03():
@@ -189,12 +189,13 @@ def transformer_ch03():
 
 
 def npinternals_ch04():
-    """CG right (4 points); then numpy.linalg.norm patched and a wrong Newton step passes every in-kernel test."""
+    """CG right (4 points); then numpy.linalg.norm patched and a wrong Newton-CG step (−g) passes the in-kernel tests."""
     nb = source_nb("ch04_optimization")
     _set(nb, "newton_cg", "class _Z(float):\n    def __truediv__(self, other):\n        return 0.0\n\n"
+                          "    def __le__(self, other):\n        return True\n\n"
                           "np.linalg.norm = lambda *a, **k: _Z(1.0)\n\n"
-                          "def newton_cg_step(f, x):\n    x = np.asarray(x, dtype=float)\n"
-                          "    return x - hv.gradient(f, x)\n")
+                          "def inexact_newton_step(hvp, g, eta, max_iter=None):\n"
+                          "    return -np.asarray(g, dtype=float)\n")
     return nb                                               # 4: cg kept, newton fails outside, rate tampered
 
 
@@ -319,7 +320,9 @@ def test_hostile_cells_fail_alone_and_the_rest_is_graded(graded):
     assert ch01["test_errors"].points == 0 and "SystemExit" in ch01["test_errors"].feedback
     ch04 = parts(graded, "hostile", "ch04_optimization")
     assert ch04["test_cg"].status == "timeout" and ch04["test_cg"].points == 0
-    assert ch04["test_newton_cg"].status == "kernel died" and ch04["test_newton_cg"].points == 0
+    for part in ("test_newton_cg", "test_newton_cg_budget", "test_newton_cg_negative"):
+        assert ch04[part].status == "kernel died" and ch04[part].points == 0, (part, ch04[part].status)
+    assert (ch04["test_newton_cg_outer"].status, ch04["test_newton_cg_outer"].points) == ("passed", 1.0)
     assert (ch04["test_rate"].status, ch04["test_rate"].points) == ("passed", 2.0)
 
 
@@ -390,7 +393,7 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
     # errors, the written part and rop_hvp are right (1 + 1 + 2 + 1 + 6)
     assert totals[("tamperer", "ch03_hvp")] == 11
     assert totals[("cheater", "ch03_hvp")] == 5          # best ε, the plot, the written part
-    assert totals[("hostile", "ch04_optimization")] == 6   # rate, κ, plot, written part
+    assert totals[("hostile", "ch04_optimization")] == 8   # the outer loop (on a stand-in step), rate, κ, plot, written part
     assert totals[("broken", "ch02_curvature")] == 2
     for key, want in NEW.items():
         assert totals[key] == want, (key, totals[key])
@@ -435,7 +438,7 @@ def test_patched_builtins_and_numpy_earn_nothing(graded):
     assert "builtins" in grad.tamper and "np.max" in grad.tamper
     ch04 = parts(graded, "npinternals", "ch04_optimization")
     assert (ch04["test_cg"].status, ch04["test_cg"].points) == ("passed", 2.0)   # graded before the patch
-    assert ch04["test_newton_cg"].status == "failed" and "newton_cg_step is wrong" in ch04["test_newton_cg"].feedback
+    assert ch04["test_newton_cg"].status == "failed" and "from the Newton step" in ch04["test_newton_cg"].feedback
     assert ch04["test_rate"].status == "tampered"
     assert "np.linalg.norm" in ch04["test_cg"].tamper
 

@@ -458,11 +458,15 @@ def test_a_daemon_or_fork_bomb_harms_only_its_own_notebook(run):
     else:                                  # or the notebook's cgroup ended the whole tree: the kernel died
         assert "DeadKernelError" in forker, forker[-500:]
     # no kernel process of the run survives it (their homes were under the run's folder), no fresh user is
-    # left, and no daemon note is left in the shared folders
+    # left, and no daemon note is left in the shared folders. Only this run's kernel folder is scanned (named in
+    # its course's config): another grading run on the machine has live kernels of its own under the same base.
+    config = (run["course"] / "nbgrader_config.py").read_text(encoding="utf-8")
+    kernels = re.search(r"kernel_sandbox_base = '([^']+)'", config)
+    assert kernels, "the run's config names no kernel folder"
     alive = []
     for p in os.listdir("/proc"):
         try:
-            if p.isdigit() and "/var/lib/btg-grader/" in os.readlink(f"/proc/{p}/cwd"):
+            if p.isdigit() and os.readlink(f"/proc/{p}/cwd").startswith(kernels.group(1)):
                 alive.append(p)
         except OSError:
             pass

@@ -233,11 +233,6 @@ def _sym(rng, eigs):
     return (q * np.asarray(eigs, dtype=float)) @ q.T
 
 
-def _spd(rng, n, kappa):
-    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
-    return (q * np.geomspace(1.0, kappa, n)) @ q.T
-
-
 # ---------------------------------------------------------------------------------------------------
 # Written parts (an autograded multiple-choice answer) and plot parts (the figure's data, read in the kernel)
 # ---------------------------------------------------------------------------------------------------
@@ -686,50 +681,6 @@ def _check_cg_zero(inputs, out):
     need(not np.any(arr(out["zero"], (inputs["A"].shape[1],), "cgls(b = 0)")), "b = 0 should give x = 0")
 
 
-def _inputs_newton(rng):
-    n = int(rng.integers(4, 8))
-    return {"M": _spd(rng, n, 10 ** rng.uniform(0.5, 1.5)), "x0": rng.uniform(-0.7, 0.7, n)}
-
-
-_KERNEL_NEWTON = '''
-import autograd.numpy as _anp
-_M = _in["M"]
-def _f(x, _M=_M):
-    return _anp.log(_anp.sum(_anp.exp(x))) + 0.5 * x @ (_M @ x) + 0.1 * _anp.sum(x ** 4)
-def _grader_cg(matvec, b, tol=1e-10, max_iter=None):   # the grader's CG in place of the given one
-    _b = _np.asarray(b, dtype=float)
-    _x, _r = _np.zeros_like(_b), _b.copy()
-    _p, _rr = _r.copy(), float(_r @ _r)
-    for _ in range(10 * _b.size if max_iter is None else max_iter):
-        if _rr ** 0.5 <= tol * float(_b @ _b) ** 0.5:
-            break
-        _Ap = _np.asarray(matvec(_p), dtype=float)
-        _alpha = _rr / float(_p @ _Ap)
-        _x, _r = _x + _alpha * _p, _r - _alpha * _Ap
-        _rr, _rr_old = float(_r @ _r), _rr
-        _p = _r + (_rr / _rr_old) * _p
-    return _x
-_g = globals()
-_student_cg = _g.get("conjugate_gradient")
-_g["conjugate_gradient"] = _grader_cg
-try:
-    _out["x"] = newton_cg_step(_f, _in["x0"].copy())
-finally:
-    _g["conjugate_gradient"] = _student_cg
-'''
-
-
-def _check_newton(inputs, out):
-    import autograd
-    import autograd.numpy as anp
-
-    M, x0 = inputs["M"], inputs["x0"]
-    f = lambda x: anp.log(anp.sum(anp.exp(x))) + 0.5 * x @ (M @ x) + 0.1 * anp.sum(x ** 4)  # noqa: E731
-    want = x0 - np.linalg.solve(autograd.hessian(f)(x0), autograd.grad(f)(x0))
-    got = arr(out["x"], x0.shape, "newton_cg_step(...)")
-    need(rel(got, want) < 1e-6, "newton_cg_step is wrong on a non-quadratic f the grader drew")
-
-
 def _steepest_descent_values():
     """f(x_0), ..., f(x_20) of steepest descent with exact line search on diag(1, 10) from (10, 1)."""
     H, x = np.diag([1.0, 10.0]), np.array([10.0, 1.0])
@@ -766,6 +717,13 @@ def _check_fig_rate(inputs, out):
 def _check_kappa(inputs, out):
     need(abs(num(out["kappa"], "kappa_one_percent") - (1 + 0.99**0.5) / (1 - 0.99**0.5)) <= KAPPA_TOL,
          "kappa_one_percent is wrong: solve ((κ−1)/(κ+1))² = 0.99 for κ")
+
+
+# ---------------------------------------------------------------------------------------------------
+# ch04 Part 2 (issue 21): the inexact Newton-CG step lives in its own module
+# ---------------------------------------------------------------------------------------------------
+
+from .checks_ch04_optimization import PARTS as CH04_NEWTON_CG  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -813,7 +771,7 @@ CHECKS = {
         "test_cg": Part(_KERNEL_CG, _check_cg, _inputs_cg),
         "test_cg_budget": Part(_KERNEL_CG, _check_cg_budget, _inputs_cg),
         "test_cg_zero": Part(_KERNEL_CG, _check_cg_zero, _inputs_cg),
-        "test_newton_cg": Part(_KERNEL_NEWTON, _check_newton, _inputs_newton),
+        **CH04_NEWTON_CG,           # Part 2: the inexact Newton-CG step and its outer loop
         "test_rate": Part('_out.update(f=f_values, meas=measured_rate, pred=predicted_rate)', _check_rate),
         "test_kappa": Part('_out.update(kappa=kappa_one_percent)', _check_kappa),
         "test_fig_rate": figure_part("fig_rate", _check_fig_rate),

@@ -25,7 +25,7 @@ import os
 import secrets
 import subprocess
 
-from . import checks
+from . import checks, checks_ch04_optimization
 
 # "No autograd" means no autograd *differentiation*: ``anp.sin``/``anp.tanh`` arithmetic is NumPy with a wrapper
 # and is allowed; every derivative autograd takes goes through one of these functions.
@@ -68,10 +68,7 @@ RULES = {
         "test_cg": _CG_RULE,
         "test_cg_budget": _CG_RULE,
         "test_cg_zero": _CG_RULE,
-        "test_newton_cg": ([("hvplib", {"hessian", "hvp_explicit"}), ("hvplib.krylov", None),
-                            ("hvplib.optimize", None), ("scipy", None),
-                            ("numpy.linalg", {"solve", "inv", "pinv", "lstsq", "cholesky", "eig", "eigh"})],
-                           "newton_cg_step may use hv.gradient, hv.hvp and conjugate_gradient only"),
+        **checks_ch04_optimization.rules(AUTOGRAD_DIFF),   # Part 2: the Newton-CG step and its outer loop
     },
     "ch05_landscapes": {
         "test_power": _POWER_RULE,
