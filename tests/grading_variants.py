@@ -182,17 +182,40 @@ VARIANTS = {
                  "        w = sigma * q - np.asarray(matvec(q))\n        q = w / np.sqrt(w @ w)\n"
                  "    lam = sigma - np.linalg.norm(sigma * q - np.asarray(matvec(q)))\n"
                  "    return np.float64(lam), list(q), np.int64(2 * num_iters + 2)\n",
-        "net_spectrum": "hvp_net = lambda v: hv.hvp(net_loss, w0, v)\nlam_min_net = smallest_eigenpair(hvp_net, 13, num_iters=500)[0]\n"
-                        "neg_min, _, _ = smallest_eigenpair(lambda v: -hvp_net(v), 13)\nlam_max_net = -neg_min\nconvex_at_w0 = 0\n",
-        "linreg": "H_linreg = (X_lr.T @ X_lr / len(X_lr)).tolist()\nmin_eig_linreg = np.linalg.eigvalsh(H_linreg).min()\n"
-                  "linreg_convex = 1\n",
+        # Lanczos: β q_prev subtracted after α, reorthogonalised twice by a loop (modified Gram-Schmidt), the pairs
+        # returned in descending order, as lists
+        "lanczos": "def lanczos_ritz(matvec, v0, k):\n    v0 = np.asarray(v0, dtype=float)\n    n = len(v0)\n"
+                   "    basis, a, b = [v0 / np.sqrt(v0 @ v0)], [], []\n    for j in range(k):\n"
+                   "        q = basis[-1]\n        w = np.asarray(matvec(q), dtype=float)\n        a.append(q @ w)\n"
+                   "        w = w - a[-1] * q - (b[-1] * basis[-2] if j > 0 else 0.0)\n"
+                   "        for _ in range(2):\n            for u in basis:\n                w = w - (u @ w) * u\n"
+                   "        b.append(np.sqrt(w @ w))\n        basis.append(w / b[-1])\n"
+                   "    T = np.diag(a) + np.diag(b[:-1], 1) + np.diag(b[:-1], -1)\n    theta, S = np.linalg.eigh(T)\n"
+                   "    Y = np.column_stack(basis[:k]) @ S\n    order = np.argsort(-theta)\n"
+                   "    return list(theta[order]), Y[:, order], list(b[-1] * np.abs(S[k - 1, order]))\n",
+        # an Axes, |error| with abs, the bound first, the scale set afterwards
+        "fig_ritz": "import matplotlib.pyplot as plt\n\nks = list(range(1, 21))\nruns = [lanczos_ritz(lambda v: A_plot @ v, v_plot, k) for k in ks]\n"
+                    "tops = [int(np.argmax(r[0])) for r in runs]\n"
+                    "plt.figure()\nplt.plot(ks, [r[2][t] for r, t in zip(runs, tops)], label='bound')\n"
+                    "plt.plot(ks, [abs(np.max(r[0]) - 1.2) for r in runs], 'k.', label='error')\n"
+                    "plt.yscale('log')\nplt.legend()\nplt.xlabel('k')\nplt.ylabel('size')\nplt.title('convergence')\n"
+                    "fig_ritz = plt.gca()\n",
+        # 50 steps, the eigenvector of the other sign, convex_at_w0 = 0
+        "net_spectrum": "theta, Y, _ = lanczos_ritz(hvp_net, v_net, 50)\ni_min, i_max = int(np.argmin(theta)), int(np.argmax(theta))\n"
+                        "lam_max_net, y_max_net = theta[i_max], -np.asarray(Y)[:, i_max]\n"
+                        "lam_min_net, y_min_net = theta[i_min], -np.asarray(Y)[:, i_min]\nconvex_at_w0 = 0\n",
+        # p(1 − p) = e^(−|z|) / (1 + e^(−|z|))², an einsum, a list out; eigvalsh().min(), logreg_convex = 1
+        "logreg": "def logreg_hessian(X, y, w, lam):\n    X = np.asarray(X, dtype=float)\n    z = X @ np.asarray(w, dtype=float)\n"
+                  "    e = np.exp(-np.abs(z))\n    s = e / (1 + e) ** 2\n"
+                  "    return (np.einsum('i,ij,ik->jk', s, X, X) / X.shape[0] + lam * np.identity(X.shape[1])).tolist()\n",
+        "logreg_convex": "min_eig_logreg = np.linalg.eigvalsh(logreg_hessian(X_lr, y_lr, w_lr, lam_lr)).min()\nlogreg_convex = 1\n",
         # Gaussian sketch and probes, the trace of QᵀHQ from a matrix of products
         "hutchpp": "def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
                    "    k = num_products // 3\n    Y = np.array([matvec(s) for s in rng.standard_normal((k, n))]).T\n"
                    "    Q = np.linalg.qr(Y)[0]\n    t = np.trace(Q.T @ np.array([matvec(q) for q in Q.T]).T)\n"
                    "    G = rng.standard_normal((n, num_products - 2 * k))\n    G -= Q @ (Q.T @ G)\n"
                    "    return np.float64(t + np.mean([g @ matvec(g) for g in G.T]))\n\n\n"
-                   "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
+                   "trace_net = hutch_plus_plus(hvp_net, P_net, 201, seed=3)\n",
     },
 }
 
@@ -313,12 +336,37 @@ WRONG = {
                   "    q = rng.normal(size=n)\n    q /= np.linalg.norm(q)\n    for _ in range(num_iters):\n"
                   "        w = sigma * q - matvec(q)\n        q = w / np.linalg.norm(w)\n"
                   "    return sigma - np.linalg.norm(sigma * q - matvec(q)), q, 2 * num_iters + 2\n",
-                  ["test_power_negative", "test_net_spectrum"]),
+                  ["test_power_negative"]),
+        # Lanczos with the plain three-term recurrence (no reorthogonalisation): the extremes and the certificate are
+        # right, but on the clustered spectrum ghost copies of λ_max and λ_min appear among the Ritz values
+        "lanczos": ("def lanczos_ritz(matvec, v0, k):\n    v0 = np.asarray(v0, dtype=float)\n"
+                    "    Q, alpha, beta = np.zeros((v0.size, k)), np.zeros(k), np.zeros(k)\n"
+                    "    q, q_prev, b = v0 / np.linalg.norm(v0), np.zeros(v0.size), 0.0\n    for j in range(k):\n"
+                    "        Q[:, j] = q\n        w = matvec(q) - b * q_prev\n        alpha[j] = q @ w\n"
+                    "        w = w - alpha[j] * q\n        beta[j] = b = np.linalg.norm(w)\n        q_prev, q = q, w / b\n"
+                    "    theta, S = np.linalg.eigh(np.diag(alpha) + np.diag(beta[:-1], 1) + np.diag(beta[:-1], -1))\n"
+                    "    return theta, Q @ S, beta[-1] * np.abs(S[-1])\n",
+                    ["test_lanczos_ritz"]),
+        # the bound of the bottom Ritz pair plotted (eigh sorts ascending: the top pair is the last)
+        "fig_ritz": ("import matplotlib.pyplot as plt\n\nruns = [lanczos_ritz(lambda v: A_plot @ v, v_plot, k) for k in range(1, 21)]\n"
+                     "fig_ritz, ax = plt.subplots()\nax.semilogy(range(1, 21), [1.2 - r[0][-1] for r in runs], label='error')\n"
+                     "ax.semilogy(range(1, 21), [r[2][0] for r in runs], label='bound')\n"
+                     "ax.set(xlabel='k', ylabel='error', title='Lanczos')\nax.legend()\n",
+                     ["test_fig_ritz_bound"]),
+        # eigh's ascending order read the wrong way round: λ_max and λ_min swapped, so convex_at_w0 is wrong too
+        "net_spectrum": ("theta_net, Y_net, _ = lanczos_ritz(hvp_net, v_net, 40)\n"
+                         "lam_max_net, y_max_net = theta_net[0], Y_net[:, 0]\nlam_min_net, y_min_net = theta_net[-1], Y_net[:, -1]\n"
+                         "convex_at_w0 = bool(lam_min_net >= 0)\n",
+                         ["test_net_max", "test_net_min", "test_net_convex"]),
+        # the regulariser's λI forgotten: wrong wherever λ > 0, and so is the smallest eigenvalue at w_lr
+        "logreg": ("def logreg_hessian(X, y, w, lam):\n    z = X @ w\n    p = 0.5 * (1 + np.tanh(z / 2))\n"
+                   "    return X.T @ ((p * (1 - p))[:, None] * X) / len(X)\n",
+                   ["test_logreg", "test_logreg_large", "test_logreg_convex"]),
         # the chapter's plain Hutchinson pasted under the new name: not exact on low rank, too noisy
         "hutchpp": ("def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
                     "    z = rng.choice([-1.0, 1.0], size=(num_products, n))\n"
                     "    return float(np.mean([v @ matvec(v) for v in z]))\n\n\n"
-                    "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
+                    "trace_net = hutch_plus_plus(hvp_net, P_net, 201)\n",
                     ["test_hutchpp", "test_hutchpp_decay"]),
     },
 }
@@ -426,14 +474,45 @@ WRONG_MORE = {
         ("power", "def smallest_eigenpair(matvec, n, num_iters=300, seed=0):\n    v = np.random.default_rng(seed).normal(size=n)\n"
                   "    v /= np.linalg.norm(v)\n    for _ in range(num_iters):\n        w = matvec(v)\n"
                   "        v = w / np.linalg.norm(w)\n    return float(v @ matvec(v)), v, num_iters + 1\n",
-         ["test_power", "test_net_spectrum"]),
+         ["test_power"]),
+        # the residuals ‖Hy − θy‖ computed with k more products: right values, but the certificate is not free
+        ("lanczos", "def lanczos_ritz(matvec, v0, k):\n    v0 = np.asarray(v0, dtype=float)\n"
+                    "    Q, alpha, beta = np.zeros((v0.size, k)), np.zeros(k), np.zeros(k)\n"
+                    "    q, q_prev, b = v0 / np.linalg.norm(v0), np.zeros(v0.size), 0.0\n    for j in range(k):\n"
+                    "        Q[:, j] = q\n        w = matvec(q) - b * q_prev\n        alpha[j] = q @ w\n"
+                    "        w = w - alpha[j] * q\n        w = w - Q[:, :j + 1] @ (Q[:, :j + 1].T @ w)\n"
+                    "        beta[j] = b = np.linalg.norm(w)\n        q_prev, q = q, w / b\n"
+                    "    theta, S = np.linalg.eigh(np.diag(alpha) + np.diag(beta[:-1], 1) + np.diag(beta[:-1], -1))\n"
+                    "    Y = Q @ S\n"
+                    "    return theta, Y, np.array([np.linalg.norm(matvec(y) - t * y) for t, y in zip(theta, Y.T)])\n",
+         ["test_lanczos_certificate"]),
+        # chapter 05's loop, which stops before the k-th β: the bound uses β_{k−1} (and 0 for k = 1)
+        ("lanczos", "def lanczos_ritz(matvec, v0, k):\n    v0 = np.asarray(v0, dtype=float)\n"
+                    "    Q, alpha, beta = np.zeros((v0.size, k)), np.zeros(k), np.zeros(k - 1)\n"
+                    "    q, q_prev, b = v0 / np.linalg.norm(v0), np.zeros(v0.size), 0.0\n    for j in range(k):\n"
+                    "        Q[:, j] = q\n        w = matvec(q) - b * q_prev\n        alpha[j] = q @ w\n"
+                    "        w = w - alpha[j] * q\n        w = w - Q[:, :j + 1] @ (Q[:, :j + 1].T @ w)\n"
+                    "        if j < k - 1:\n            beta[j] = b = np.linalg.norm(w)\n            q_prev, q = q, w / b\n"
+                    "    theta, S = np.linalg.eigh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))\n"
+                    "    return theta, Q @ S, b * np.abs(S[-1])\n",
+         ["test_lanczos_certificate", "test_fig_ritz_bound"]),
+        # p(1 − p) as e^z / (1 + e^z)²: inf / inf = NaN once e^z overflows
+        ("logreg", "def logreg_hessian(X, y, w, lam):\n    e = np.exp(X @ w)\n"
+                   "    return X.T @ ((e / (1 + e) ** 2)[:, None] * X) / len(X) + lam * np.eye(X.shape[1])\n",
+         ["test_logreg_large"]),
+        # a linear y-axis: the data are right, the figure cannot show eight decades
+        ("fig_ritz", "import matplotlib.pyplot as plt\n\nruns = [lanczos_ritz(lambda v: A_plot @ v, v_plot, k) for k in range(1, 21)]\n"
+                     "fig_ritz, ax = plt.subplots()\nax.plot(range(1, 21), [1.2 - r[0][-1] for r in runs], label='error')\n"
+                     "ax.plot(range(1, 21), [r[2][-1] for r in runs], label='bound')\n"
+                     "ax.set(xlabel='k', ylabel='error', title='Lanczos')\nax.legend()\n",
+         ["test_fig_ritz_bound"]),
         # Hutchinson on H instead of (I − QQᵀ)H(I − QQᵀ): the sketched part is counted twice
         ("hutchpp", "def hutch_plus_plus(matvec, n, num_products, seed=0):\n    rng = np.random.default_rng(seed)\n"
                     "    k = num_products // 3\n    S = rng.choice([-1.0, 1.0], size=(n, k))\n"
                     "    Q = np.linalg.qr(np.column_stack([matvec(s) for s in S.T]))[0]\n"
                     "    z = rng.choice([-1.0, 1.0], size=(num_products - 2 * k, n))\n"
                     "    return sum(q @ matvec(q) for q in Q.T) + np.mean([g @ matvec(g) for g in z])\n\n\n"
-                    "trace_net = hutch_plus_plus(lambda v: hv.hvp(net_loss, w0, v), 13, 30)\n",
+                    "trace_net = hutch_plus_plus(hvp_net, P_net, 201)\n",
          ["test_hutchpp", "test_hutchpp_decay"]),
     ],
 }

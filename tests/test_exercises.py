@@ -157,10 +157,10 @@ def broken_ch02():
 
 
 def memory_bomb_ch05():
-    nb = source_nb("ch05_landscapes")                       # all right, but the linreg cell allocates without end
-    c = cell_by_id(nb, "linreg")
+    nb = source_nb("ch05_landscapes")                       # all right, but the logreg cell allocates without end
+    c = cell_by_id(nb, "logreg")
     c["source"] = "_hog = [bytearray(10 ** 8) for _ in range(10 ** 6)]\n" + "".join(c["source"])
-    return nb                                               # 8 points
+    return nb                                               # 15 points: the three logistic-regression parts lost
 
 
 def patcher_ch01():
@@ -400,7 +400,7 @@ def test_csv_has_one_row_per_student_assignment_part(graded):
         assert totals[key] == want, (key, totals[key])
 
 
-NEW = {("bomb", "ch05_landscapes"): 10, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
+NEW = {("bomb", "ch05_landscapes"): 15, ("patcher", "ch01_definition"): 0, ("transformer", "ch03_hvp"): 0,
        ("npinternals", "ch04_optimization"): 4, ("writer", "ch02_curvature"): 13, ("warner", "ch03_hvp"): 18,
        ("editor", "ch01_definition"): 10}
 
@@ -411,9 +411,10 @@ NEW = {("bomb", "ch05_landscapes"): 10, ("patcher", "ch01_definition"): 0, ("tra
 
 def test_memory_bomb_fails_fast_and_alone(graded):
     ch05 = parts(graded, "bomb", "ch05_landscapes")
-    assert ch05["test_linreg"].points == 0 and ch05["test_linreg"].status == "out of memory"
-    assert "MemoryError" in ch05["test_linreg"].feedback
-    assert all(ch05[p].status == "passed" for p in ("test_power", "test_net_spectrum", "test_hutchpp", "test_hutchpp_decay"))
+    assert ch05["test_logreg"].points == 0 and ch05["test_logreg"].status == "out of memory"
+    assert "MemoryError" in ch05["test_logreg"].feedback
+    assert all(ch05[p].status == "passed" for p in ("test_power", "test_lanczos", "test_net_max", "test_hutchpp",
+                                                     "test_hutchpp_decay", "test_fig_ritz", "test_q_curvature"))
     assert ch05["test_hutchpp"].tamper == ""
 
 

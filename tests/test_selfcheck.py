@@ -50,7 +50,7 @@ def test_a_wrong_answer_is_named_and_the_reference_never_printed(tmp_path, capsy
     assert code == 1
     assert "test_power_negative         0 / 1  NOT passed" in out
     assert "σ must bound every eigenvalue" in out and "dominant eigenvalue is negative" in out
-    for gid in ("test_power", "test_linreg", "test_hutchpp", "test_hutchpp_decay"):
+    for gid in ("test_power", "test_lanczos", "test_net_max", "test_logreg", "test_hutchpp", "test_hutchpp_decay"):
         assert f"{gid:<24} " in out and "passed" in out.split(gid)[1].splitlines()[0]
     leaked = [line for line in _secret_lines("ch05_landscapes") if line in out]
     assert not leaked, leaked[:3]

@@ -703,140 +703,17 @@ def _check_kappa(inputs, out):
 
 
 # ---------------------------------------------------------------------------------------------------
-# ch05_landscapes
+# ch04 Part 2 (issue 21): the inexact Newton-CG step lives in its own module
 # ---------------------------------------------------------------------------------------------------
 
-def _inputs_power(rng):
-    """Three fresh symmetric matrices with known spectra: PSD, indefinite (λ_max dominant), and −(indefinite)."""
-    n = int(rng.integers(20, 35))
-    top = rng.uniform(6, 12)
-    psd = np.concatenate([[top, top * rng.uniform(0.6, 0.8), top * rng.uniform(0.01, 0.1)],
-                          top * rng.uniform(0.3, 0.6, n - 3)])       # a gap of ≥ 20 % of ρ at the bottom
-    indefinite = np.concatenate([[top, top * rng.uniform(0.3, 0.55), -top * rng.uniform(0.2, 0.5)],
-                                 rng.uniform(-1, 1, n - 3)])
-    spectra = [psd, indefinite, -indefinite]          # the last: its dominant eigenvalue −top is negative
-    mats = [(q * e) @ q.T for e in spectra for q in [np.linalg.qr(rng.normal(size=(n, n)))[0]]]
-    return {"A": mats, "iters": 200, "seed": int(rng.integers(1000)), "_eigs": [np.sort(e) for e in spectra]}
-
-
-_KERNEL_POWER = '''
-_out["runs"] = []
-for _A in _in["A"]:
-    _n = [0]
-    def _mv(v, _A=_A, _n=_n):
-        _n[0] += 1
-        return _A @ v
-    _lam, _q, _used = smallest_eigenpair(_mv, len(_A), num_iters=_in["iters"], seed=_in["seed"])
-    _out["runs"].append({"lam": _lam, "q": _q, "used": _used, "count": _n[0]})
-'''
-
-
-def _check_min_eig(inputs, out, which, message):
-    for i in which:
-        A, eigs, run = inputs["A"][i], inputs["_eigs"][i], out["runs"][i]
-        rho = max(1.0, np.abs(eigs).max())
-        lam = num(run["lam"], "lam_min")
-        need(abs(lam - np.linalg.eigvalsh(A)[0]) <= 1e-8 * rho, message)
-        q = arr(run["q"], (len(A),), "q")
-        need(abs(np.linalg.norm(q) - 1) <= 1e-8, "q is not a unit vector")
-        need(np.linalg.norm(A @ q - lam * q) <= 1e-6 * rho, "q is not an eigenvector for lam_min (‖Hq − λq‖ too large)")
-        need(num(run["used"], "products") == run["count"], "the product count you return is not the number of matvec calls")
-        need(run["count"] <= 2 * inputs["iters"] + 2, f"smallest_eigenpair used {run['count']} products, over 2·num_iters + 2")
-
-
-def _check_power(inputs, out):
-    _check_min_eig(inputs, out, (0, 1), "smallest_eigenpair is wrong on a matrix the grader drew (positive semidefinite or "
-                                        "indefinite): the top eigenvalue of σI − H is σ − λ_min")
-
-
-def _check_power_negative(inputs, out):
-    _check_min_eig(inputs, out, (2,), "smallest_eigenpair is wrong on a matrix whose dominant eigenvalue is negative: "
-                                      "σ must bound every eigenvalue from above")
-
-
-def _network():
-    import autograd
-    import autograd.numpy as anp
-
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(20, 2))
-    t = np.sin(X[:, :1]) + 0.1 * rng.normal(size=(20, 1))
-    w0 = 0.8 * rng.normal(size=13)
-
-    def loss(w):
-        W1, b1, W2, b2 = w[:6].reshape(3, 2), w[6:9], w[9:12].reshape(1, 3), w[12:13]
-        return 0.5 * anp.mean((anp.tanh(X @ W1.T + b1) @ W2.T + b2 - t) ** 2)
-
-    return autograd.hessian(loss)(w0)
-
-
-def _check_net(inputs, out):
-    d = np.linalg.eigvalsh(_network())
-    need(abs(num(out["max"], "lam_max_net") - d[-1]) < 1e-6 * abs(d[-1]), "lam_max_net is not λ_max")
-    need(abs(num(out["min"], "lam_min_net") - d[0]) < 1e-4, "lam_min_net is not λ_min")
-    need(truth_value(out["convex"], "convex_at_w0") is False, "convex_at_w0 is wrong: look at the sign of λ_min")
-
-
-def _check_linreg(inputs, out):
-    rng = np.random.default_rng(1)
-    X = rng.normal(size=(50, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.2]])
-    H = X.T @ X / 50
-    need(np.max(np.abs(arr(out["H"], (3, 3), "H_linreg") - H)) < 1e-12, "H_linreg is not XᵀX / n")
-    need(abs(num(out["min"], "min_eig_linreg") - np.linalg.eigvalsh(H)[0]) < 1e-9, "min_eig_linreg is wrong")
-    need(truth_value(out["convex"], "linreg_convex") is True, "linreg_convex is wrong: can XᵀX/n have a negative eigenvalue?")
-
-
-HUTCH_REPEATS = 10          # the squared relative error is averaged over this many seeds
-HUTCH_MSE_TOL = 1e-3        # Hutch++ (m = 36): E[err²] ≈ 1e-10 → fails with probability < 1e-6 (Markov); Hutchinson ≈ 2e-2
-
-def _inputs_hutch(rng):
-    """A fresh low-rank matrix (rank ≤ m/3), and a fresh full-rank PD matrix with eigenvalues 0.4^i."""
-    n, m = int(rng.integers(25, 45)), int(rng.integers(12, 25))
-    r = int(rng.integers(1, m // 3 + 1))
-    u = np.linalg.qr(rng.normal(size=(n, r)))[0]
-    lam = rng.uniform(-3, 5, r)
-    nd = int(rng.integers(60, 90))
-    v = np.linalg.qr(rng.normal(size=(nd, nd)))[0]
-    decay = 0.4 ** np.arange(nd)
-    return {"L": (u * lam) @ u.T, "m": m, "seed": int(rng.integers(1000)), "_trL": lam.sum(), "_absL": np.abs(lam).sum(),
-            "D": (v * decay) @ v.T, "_trD": decay.sum(), "seeds": [int(s) for s in rng.integers(10**6, size=HUTCH_REPEATS)]}
-
-
-_KERNEL_HUTCH = '''
-_L = _in["L"]
-_n = [0]
-def _mv(v, _L=_L, _n=_n):
-    _n[0] += 1
-    return _L @ v
-_out["est"] = hutch_plus_plus(_mv, len(_L), _in["m"], seed=_in["seed"])
-_out["count"] = _n[0]
-_out["trace_net"] = trace_net
-_D = _in["D"]
-_out["decay"] = [hutch_plus_plus(lambda v, _D=_D: _D @ v, len(_D), 36, seed=s) for s in _in["seeds"]]
-'''
-
-
-def _check_hutch(inputs, out):
-    need(num(out["count"]) <= inputs["m"], f"hutch_plus_plus called matvec {out['count']} times for num_products = {inputs['m']}")
-    need(abs(num(out["est"], "the estimate") - inputs["_trL"]) <= 1e-8 * max(1.0, inputs["_absL"]),
-         "hutch_plus_plus is not exact on a matrix of rank ≤ num_products / 3 the grader drew")
-    H = _network()
-    need(abs(num(out["trace_net"], "trace_net") - np.trace(H)) < 0.25, "trace_net is not the network's trace")
-
-
-def _check_hutch_decay(inputs, out):
-    est = arr(out["decay"], (HUTCH_REPEATS,), "the estimates")
-    need(np.mean((est - inputs["_trD"]) ** 2) / inputs["_trD"] ** 2 < HUTCH_MSE_TOL,
-         "hutch_plus_plus is not accurate enough on a full-rank matrix with a fast-decaying spectrum the grader drew")
-
-
-# ch04 Part 2 (issue 21): the inexact Newton-CG step lives in its own module
 from .checks_ch04_optimization import PARTS as CH04_NEWTON_CG  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------------
 # The registry
 # ---------------------------------------------------------------------------------------------------
+
+from .checks_ch05_landscapes import CHECKS_CH05  # noqa: E402  (its parts use the helpers above)
 
 CHECKS = {
     "ch01_definition": {
@@ -890,15 +767,7 @@ CHECKS = {
         "test_fig_rate": figure_part("fig_rate", _check_fig_rate),
         "test_q_cg": choice("q_cg", "b"),
     },
-    "ch05_landscapes": {
-        "test_power": Part(_KERNEL_POWER, _check_power, _inputs_power),
-        "test_power_negative": Part(_KERNEL_POWER, _check_power_negative, _inputs_power),
-        "test_net_spectrum": Part('_out.update(max=lam_max_net, min=lam_min_net, convex=convex_at_w0)', _check_net),
-        "test_linreg": Part('_out.update(H=H_linreg, min=min_eig_linreg, convex=linreg_convex)', _check_linreg),
-        "test_hutchpp": Part(_KERNEL_HUTCH, _check_hutch, _inputs_hutch),
-        "test_hutchpp_decay": Part(_KERNEL_HUTCH, _check_hutch_decay, _inputs_hutch),
-        "test_q_curvature": choice("q_curvature", "b"),
-    },
+    "ch05_landscapes": CHECKS_CH05,          # checks_ch05_landscapes.py
 }
 
 
