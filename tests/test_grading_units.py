@@ -281,3 +281,30 @@ def test_ch03_pearlmutter_references_agree_with_autograd():
     # with D = 0 the smooth part is ¼Σx⁴ + Σ sin(x)·flip(x); the q·⟨B, x²⟩ term adds 2qB ⊙ v to Hv
     f = lambda y: 0.25 * anp.sum(y ** 4) + anp.sum(anp.sin(y) * y[::-1]) + 3.0 * anp.sum(2.0 * y ** 2)  # noqa: E731
     np.testing.assert_allclose(c3.dense_hvp(pr), autograd.hessian(f)(x) @ v, rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="fresh kernel users need root")
+def test_an_environment_the_kernel_user_cannot_reach_runs_kernels_as_the_grader(monkeypatch):
+    """A checkout under a private folder (/root, a `mktemp -d`): the probe fails, and the grader must then not
+    hand each notebook to a fresh user whose kernel cannot import ipykernel (every part 'kernel died', a correct
+    solution 0) — it falls back to its own user, and says why, naming the private folder."""
+    import tempfile
+    from pathlib import Path
+    from grading import sandbox
+    base = Path(tempfile.mkdtemp(dir="/var/tmp"))       # pytest's own tmp_path lies under a 0700 folder already
+    base.chmod(0o755)
+    private = base / "private"
+    (private / "env").mkdir(parents=True)
+    private.chmod(0o700)
+    assert sandbox.private_parents([str(private / "env")]) == [str(private)]
+    assert sandbox.private_parents(["/usr/bin"]) == []
+    monkeypatch.setattr(sandbox, "_probe", lambda *a, **k: (False, "ModuleNotFoundError: No module named 'ipykernel'"))
+    monkeypatch.setattr(sandbox, "venv_site_dirs", lambda: [str(private / "env")])
+    out = sandbox.prepare_runtime(None, hide=(), exercises_dir=str(EXERCISES))
+    try:
+        assert out["kernel_uid"] == -1 and "fresh" not in out
+        assert "ipykernel" in out["reason"] and str(private) in out["reason"]
+    finally:
+        import shutil
+        shutil.rmtree(out["mirror"], ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)

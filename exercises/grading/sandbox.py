@@ -378,13 +378,37 @@ def prepare_runtime(user=None, scratch=None, log=lambda *a: None, hide=(), exerc
             return out
         uid, gid = ids
     try:
-        return _probe_runtime(out, user or probe_user, uid, gid, runtime, site_dirs, hide, exercises_dir, log)
+        out = _probe_runtime(out, user or probe_user, uid, gid, runtime, site_dirs, hide, exercises_dir, log)
+        if out["kernel_uid"] < 0:
+            out.pop("fresh", None)                 # no fresh user per notebook either: it could not run the kernel
+            private = private_parents([sys.prefix, *site_dirs])
+            if private:
+                out["reason"] += (f" — {', '.join(private)} cannot be entered by other users (mode 0700?): "
+                                  "`chmod o+x` it, or keep the checkout under a folder all users can enter")
+        return out
     except BaseException:
         shutil.rmtree(runtime, ignore_errors=True)
         raise
     finally:
         if probe_user:
             remove_user(probe_user, uid)
+
+
+def private_parents(paths):
+    """The folders on the way to ``paths`` that other users cannot enter (no ``o+x``): a kernel user cannot
+    reach anything below them, the Python environment included."""
+    out = []
+    for path in paths:
+        parts = os.path.realpath(path).split(os.sep)
+        for i in range(2, len(parts) + 1):
+            folder = os.sep.join(parts[:i])
+            try:
+                if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001 and folder not in out:
+                    out.append(folder)
+                    break
+            except OSError:
+                break
+    return out
 
 
 def _probe_runtime(out, user, uid, gid, runtime, site_dirs, hide, exercises_dir, log):
