@@ -308,3 +308,35 @@ def test_an_environment_the_kernel_user_cannot_reach_runs_kernels_as_the_grader(
         import shutil
         shutil.rmtree(out["mirror"], ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="fresh kernel users and bind mounts need root")
+def test_a_checkout_under_a_private_folder_is_reached_in_the_kernels_namespace():
+    """The same checkout seen under a 0700 folder (a bind mount, as a clone in /root would be): the launcher covers
+    that folder with a fresh tmpfs and binds the environment back, so a fresh user still runs the kernel."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    if not os.access("/mnt", os.W_OK):       # not /tmp or /var/tmp: the kernel gets fresh copies of those anyway
+        pytest.skip("no /mnt to make the private folder in")
+    base = Path(tempfile.mkdtemp(dir="/mnt"))
+    base.chmod(0o755)
+    checkout = base / "private" / "repo"
+    checkout.mkdir(parents=True)
+    (base / "private").chmod(0o700)
+    if subprocess.run(["mount", "--bind", str(ROOT), str(checkout)], capture_output=True).returncode != 0:
+        pytest.skip("no bind mount here")
+    try:
+        code = ("import sys, shutil; sys.path.insert(0, 'exercises'); from grading import sandbox\n"
+                "out = sandbox.prepare_runtime(None, hide=['.'], exercises_dir='exercises')\n"
+                "shutil.rmtree(out['mirror'], ignore_errors=True)\nprint(out['kernel_uid'], repr(out['reason']))\n")
+        proc = subprocess.run([str(checkout / ".venv" / "bin" / "python"), "-c", code], cwd=checkout,
+                              capture_output=True, text=True, timeout=300)
+        uid, reason = proc.stdout.strip().splitlines()[-1].split(" ", 1)
+        assert int(uid) >= 0 and reason == "''", proc.stdout[-500:] + proc.stderr[-500:]
+    finally:
+        # never delete through the mount (it is the repository): only an empty, unmounted folder is removed
+        if subprocess.run(["umount", str(checkout)], capture_output=True).returncode == 0:
+            checkout.rmdir()
+            checkout.parent.rmdir()
+            base.rmdir()

@@ -137,7 +137,28 @@ def _btg_namespace(hide, keep, tmpfs):
     for where, size in tmpfs:
         if os.path.isdir(where):
             _btg_fresh_tmpfs(where, size, [k for k in keep if k.startswith(os.path.realpath(where).rstrip(os.sep) + os.sep)])
+    # a kept path below a folder other users cannot enter (a checkout in /root or in a 0700 folder): that folder
+    # is covered like /tmp above, by a fresh tmpfs into which the kept paths are bound back, reachable
+    for folder in _btg_private_parents(keep):
+        _btg_fresh_tmpfs(folder, "16m", [k for k in keep if k.startswith(folder + os.sep)])
     libc.mount(b"proc", b"/proc", b"proc", 0x2 | 0x4 | 0x8, b"hidepid=2")
+
+
+def _btg_private_parents(paths):
+    # the topmost folder on the way to each path that other users cannot enter (no o+x)
+    out = []
+    for path in paths:
+        parts = os.path.realpath(path).split(os.sep)
+        for i in range(2, len(parts)):
+            folder = os.sep.join(parts[:i])
+            try:
+                if not os.stat(folder).st_mode & 0o001:
+                    if folder not in out:
+                        out.append(folder)
+                    break
+            except OSError:
+                break
+    return out
 
 
 def _btg_fresh_tmpfs(where, size, keep_inside):
@@ -160,7 +181,7 @@ def _btg_fresh_tmpfs(where, size, keep_inside):
 
 
 _btg_setup()
-del _btg_setup, _btg_namespace, _btg_fresh_tmpfs
+del _btg_setup, _btg_namespace, _btg_fresh_tmpfs, _btg_private_parents
 if os.environ.pop("BTG_PROBE", ""):
     import ipykernel.kernelapp, numpy, autograd, hvplib
     print("BTG-PROBE", hvplib.__file__, os.path.exists(os.environ.get("BTG_PROBE_HIDDEN", "/nonexistent")))
@@ -395,20 +416,13 @@ def prepare_runtime(user=None, scratch=None, log=lambda *a: None, hide=(), exerc
 
 
 def private_parents(paths):
-    """The folders on the way to ``paths`` that other users cannot enter (no ``o+x``): a kernel user cannot
-    reach anything below them, the Python environment included."""
-    out = []
-    for path in paths:
-        parts = os.path.realpath(path).split(os.sep)
-        for i in range(2, len(parts) + 1):
-            folder = os.sep.join(parts[:i])
-            try:
-                if os.path.isdir(folder) and not os.stat(folder).st_mode & 0o001 and folder not in out:
-                    out.append(folder)
-                    break
-            except OSError:
-                break
-    return out
+    """The topmost folder on the way to each of ``paths`` that other users cannot enter (no ``o+x``): a kernel
+    user reaches nothing below it unless the launcher's namespace binds it back (the launcher's own copy of
+    this rule, ``_btg_private_parents``, runs inside the kernel)."""
+    namespace = {"os": os}
+    exec(compile(LAUNCHER[LAUNCHER.index("def _btg_private_parents"):LAUNCHER.index("_btg_setup()\n")],
+                 "<launcher>", "exec"), namespace)
+    return namespace["_btg_private_parents"](paths)
 
 
 def _probe_runtime(out, user, uid, gid, runtime, site_dirs, hide, exercises_dir, log):
