@@ -18,8 +18,6 @@ TINY_ETA = 1e-10
 ITERATE_TOL = 1e-6       # the CG iterate returned on late negative curvature, relative
 STEEPEST_TOL = 1e-12     # −g returned on negative curvature at the first iteration, relative
 MIN_TOL = 1e-6           # the outer loop ends within this distance of the minimiser
-ARMIJO_C = 1e-4
-OUTER_MAX_ITER = 100
 
 
 def reference_step(hvp, g, eta, max_iter=None):
